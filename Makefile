@@ -1,0 +1,44 @@
+# Pulse: `make run` starts the app with a demo database, `make test` runs every test.
+# Both set up what they need on a fresh machine (virtual environment, pinned packages, browser).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test bench seed lint setup browser clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-lock.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -c requirements-lock.txt
+	touch $(STAMP)
+
+# Debian's chromium for the end-to-end tests; Playwright drives it, it never downloads a browser.
+browser:
+	@test -x $(CHROMIUM) || (echo "installing chromium (Debian package)..." && \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+run: setup
+	$(PY) -m analytics demo
+	$(PY) -m streamlit run serve.py --server.port $(PORT) --server.headless true
+
+test: setup browser
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m bench
+
+seed: setup
+	$(PY) -m analytics seed
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .coverage

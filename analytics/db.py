@@ -1,0 +1,177 @@
+"""The one module that talks to the database.
+
+One DuckDB connection per process and file, opened on first use; every call takes its own cursor
+(DuckDB 2.0 refuses a connection shared by threads). Writes go through `transaction()`, which holds a
+process-wide lock so that de-duplication by event_id stays exact under concurrent tracking.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import pandas as pd
+
+from analytics.errors import SchemaError
+from config.settings import Settings, load_settings
+
+QUERY_TIMES_KEPT = 10_000
+
+
+def quote_ident(name: str) -> str:
+    """Quote an SQL identifier (table or column name); the only place identifiers are quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Database:
+    """A DuckDB file and the process's connection to it."""
+
+    def __init__(self, path: Path, *, memory_limit: str = "") -> None:
+        self.path = Path(path)
+        self.memory_limit = memory_limit
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._open_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._query_seconds: deque[float] = deque(maxlen=QUERY_TIMES_KEPT)
+        self.data_version = 0
+        self.opened_at: float | None = None
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The process's connection, opened (and migrated) on first use."""
+        if self._connection is None:
+            with self._open_lock:
+                if self._connection is None:
+                    self._connection = self._open()
+        return self._connection
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        from analytics.migrations import migrate
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        config = {"memory_limit": self.memory_limit} if self.memory_limit else {}
+        try:
+            connection = duckdb.connect(str(self.path), config=config)
+        except duckdb.IOException as exc:
+            raise SchemaError(_explain_open_failure(self.path, exc)) from exc
+        except duckdb.Error as exc:
+            raise SchemaError(
+                f"The database file {self.path} cannot be opened: {exc}. "
+                "Restore it from a backup or move it away to start with an empty one."
+            ) from exc
+        try:
+            migrate(connection, self.path)
+        except BaseException:
+            connection.close()
+            raise
+        self.opened_at = time.time()
+        return connection
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own for one call (cheap; safe to use from any thread)."""
+        return self.connection.cursor()
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a parameterised SELECT and return its rows as a DataFrame."""
+        with self._timed():
+            return self.cursor().execute(sql, params or []).df()
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
+        """Run a parameterised SELECT and return its rows as tuples."""
+        with self._timed():
+            return self.cursor().execute(sql, params or []).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        """Run a parameterised SELECT that yields one value."""
+        found = self.rows(sql, params)
+        return found[0][0] if found else None
+
+    def run(self, expr: ibis.Expr) -> pd.DataFrame:
+        """Execute an Ibis expression built on `analytics.schema` tables."""
+        with self._timed():
+            backend = ibis.duckdb.from_connection(self.cursor())
+            result = backend.execute(expr)
+        return result if isinstance(result, pd.DataFrame) else pd.DataFrame({"value": [result]})
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction: all of it commits, or none of it does."""
+        with self._write_lock:
+            cursor = self.cursor()
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield cursor
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+            self.data_version += 1
+
+    @contextmanager
+    def _timed(self) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._query_seconds.append(time.perf_counter() - started)
+
+    def query_time_percentiles(self) -> dict[str, float | int | None]:
+        """p50 and p95 of this process's query times (milliseconds) since start."""
+        seconds = sorted(self._query_seconds)
+        if not seconds:
+            return {"queries": 0, "p50_ms": None, "p95_ms": None}
+
+        def at(share: float) -> float:
+            return round(seconds[min(len(seconds) - 1, int(share * len(seconds)))] * 1000, 2)
+
+        return {"queries": len(seconds), "p50_ms": at(0.50), "p95_ms": at(0.95)}
+
+    def close(self) -> None:
+        """Close the connection (tests and the CLI; the app keeps it for its lifetime)."""
+        with self._open_lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
+def _explain_open_failure(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    if "lock" in text.lower():
+        return (
+            f"The database file {path} is in use by another Pulse process (DuckDB allows one writer). "
+            "Stop the running app, or point --db at another file."
+        )
+    if "read-only" in text.lower() or "permission" in text.lower():
+        return f"The database file {path} cannot be written: {text}. Check the folder's permissions."
+    return f"The database file {path} cannot be opened: {text}."
+
+
+_open_databases: dict[Path, Database] = {}
+_registry_lock = threading.Lock()
+
+
+def open_database(path: str | Path | None = None, settings: Settings | None = None) -> Database:
+    """The process's Database for `path` (default: the configured one); created on first call."""
+    settings = settings or load_settings()
+    resolved = Path(path).resolve() if path else settings.database_path.resolve()
+    with _registry_lock:
+        database = _open_databases.get(resolved)
+        if database is None:
+            database = Database(resolved, memory_limit=settings.memory_limit)
+            _open_databases[resolved] = database
+    return database
+
+
+def forget_database(path: str | Path) -> None:
+    """Close and drop the process's Database for `path` (tests that reopen files)."""
+    with _registry_lock:
+        database = _open_databases.pop(Path(path).resolve(), None)
+    if database is not None:
+        database.close()

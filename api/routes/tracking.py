@@ -1,0 +1,38 @@
+"""POST /analytics/track: one event or a batch, validated exactly like an import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel
+
+from analytics.ingest import track_events
+from api.deps import DatabaseDep, ViewerDep
+
+router = APIRouter(tags=["tracking"])
+
+
+class TrackResponse(BaseModel):
+    accepted: int
+    duplicates: int
+    skipped_consent: int
+    event_ids: list[str]
+
+
+@router.post("/analytics/track", response_model=TrackResponse)
+def track(
+    db: DatabaseDep,
+    viewer: ViewerDep,
+    payload: dict[str, Any] | list[dict[str, Any]] = Body(
+        ..., description="One event object, or a list of up to max_batch_events of them."
+    ),
+) -> TrackResponse:
+    """Store events idempotently (by event_id); invalid rows are listed and nothing is stored."""
+    result = track_events(db, viewer, payload)
+    return TrackResponse(
+        accepted=result.accepted,
+        duplicates=result.duplicates,
+        skipped_consent=result.skipped_consent,
+        event_ids=list(result.event_ids),
+    )

@@ -1,0 +1,55 @@
+"""Migrations: a new database is created at the latest version, old ones upgrade, newer ones are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics.db import Database
+from analytics.errors import SchemaError
+from analytics.migrations import available_migrations, current_version, latest_version, migrate
+
+
+def test_new_database_gets_every_migration(db):
+    assert current_version(db.connection) == latest_version()
+    recorded = [row[0] for row in db.rows("SELECT version FROM schema_version ORDER BY version")]
+    assert recorded == [number for number, _ in available_migrations()]
+
+
+def test_old_database_is_upgraded(tmp_path: Path):
+    path = tmp_path / "old.duckdb"
+    connection = duckdb.connect(str(path))
+    first_number, first_file = available_migrations()[0]
+    connection.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    connection.execute(first_file.read_text())
+    connection.execute("INSERT INTO schema_version VALUES (?, ?, now())", [first_number, first_file.stem])
+    connection.execute("INSERT INTO users (user_id) VALUES ('kept')")
+    connection.close()
+
+    database = Database(path)
+    assert current_version(database.connection) == latest_version()
+    assert database.scalar("SELECT user_id FROM users") == "kept"
+    database.close()
+
+
+def test_newer_database_is_refused(tmp_path: Path):
+    path = tmp_path / "newer.duckdb"
+    Database(path).connection.execute("INSERT INTO schema_version VALUES (999, '0999_future', now())")
+    with pytest.raises(SchemaError, match="has schema version 999, but this Pulse understands versions up to"):
+        Database(path).connection
+
+
+def test_corrupt_file_is_refused(tmp_path: Path):
+    path = tmp_path / "corrupt.duckdb"
+    path.write_bytes(b"this is not a database" * 1000)
+    with pytest.raises(SchemaError, match="cannot be opened"):
+        Database(path).connection
+
+
+def test_migrating_twice_changes_nothing(db):
+    assert migrate(db.connection) == latest_version()
+    assert db.scalar("SELECT count(*) FROM schema_version") == len(available_migrations())

@@ -1,0 +1,19 @@
+"""The real server in a real browser: the overview shows numbers and no error."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_overview_shows_kpis(server, page):
+    page.goto(server.url, wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Overview").wait_for(timeout=60_000)
+    metrics = page.locator('[data-testid="stMetricValue"]')
+    metrics.first.wait_for(timeout=60_000)
+    values = [text.replace(",", "") for text in metrics.all_inner_texts()]
+    assert len(values) == 4 and all(value.isdigit() for value in values), values
+    assert int(values[0]) > 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0

@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from analytics import __version__
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routes import health, tracking
+from api.routes import accounts, health, tracking
+from api.security import install_security
 from config.settings import load_settings
 
 
@@ -21,6 +22,8 @@ def create_api() -> FastAPI:
     )
     install_error_handlers(api)
     api.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    install_security(api)
     api.include_router(health.router)
     api.include_router(tracking.router)
+    api.include_router(accounts.router)
     return api

@@ -1,14 +1,20 @@
-"""Dependencies shared by routes: the process's database and the caller's identity."""
+"""Dependencies shared by routes: the process's database and the caller's identity from a bearer token."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated
 
 from fastapi import Depends, Header
 
+from analytics.auth.ratelimit import RateLimiter
+from analytics.auth.tokens import TokenIdentity, authenticate_token
 from analytics.db import Database, open_database
 from analytics.errors import AuthenticationError
 from analytics.viewer import Viewer
+from config.settings import load_settings
+
+BEARER = "bearer "
 
 
 def get_db() -> Database:
@@ -16,11 +22,29 @@ def get_db() -> Database:
     return open_database()
 
 
-def optional_viewer(authorization: Annotated[str | None, Header()] = None) -> Viewer | None:
-    """The caller identified by a bearer token, or None when no token was sent."""
+@cache
+def rate_limiter(per_minute: int) -> RateLimiter:
+    """The process's per-token limiter for a given budget (one per setting value)."""
+    return RateLimiter(per_minute)
+
+
+def token_identity(
+    db: Annotated[Database, Depends(get_db)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> TokenIdentity | None:
+    """The verified token of the request (None without one), after spending one of its rate-limit credits."""
     if authorization is None:
         return None
-    raise AuthenticationError("API tokens are not enabled yet on this server.")
+    if not authorization.lower().startswith(BEARER) or not authorization[len(BEARER) :].strip():
+        raise AuthenticationError("The Authorization header must be 'Bearer TOKEN'.")
+    identity = authenticate_token(db, authorization[len(BEARER) :].strip())
+    rate_limiter(load_settings().api_rate_limit_per_minute).check(identity.token_id)
+    return identity
+
+
+def optional_viewer(identity: Annotated[TokenIdentity | None, Depends(token_identity)]) -> Viewer | None:
+    """The caller identified by a bearer token, or None when no token was sent (a bad token is a 401)."""
+    return None if identity is None else identity.viewer
 
 
 def require_viewer(viewer: Annotated[Viewer | None, Depends(optional_viewer)]) -> Viewer:
@@ -33,3 +57,4 @@ def require_viewer(viewer: Annotated[Viewer | None, Depends(optional_viewer)]) -
 DatabaseDep = Annotated[Database, Depends(get_db)]
 ViewerDep = Annotated[Viewer, Depends(require_viewer)]
 OptionalViewerDep = Annotated[Viewer | None, Depends(optional_viewer)]
+TokenDep = Annotated[TokenIdentity | None, Depends(token_identity)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 from pydantic import BaseModel
@@ -14,25 +14,27 @@ router = APIRouter(tags=["tracking"])
 
 
 class TrackResponse(BaseModel):
+    """What was stored: `event_ids[i]` belongs to event i (None when consent was withdrawn)."""
+
     accepted: int
     duplicates: int
-    skipped_consent: int
-    event_ids: list[str]
+    skipped_consent: list[int]
+    event_ids: list[str | None]
+
+
+EventPayload = Annotated[
+    dict[str, Any] | list[dict[str, Any]],
+    Body(description="One event object, or a list of up to max_batch_events of them."),
+]
 
 
 @router.post("/analytics/track", response_model=TrackResponse)
-def track(
-    db: DatabaseDep,
-    viewer: ViewerDep,
-    payload: dict[str, Any] | list[dict[str, Any]] = Body(
-        ..., description="One event object, or a list of up to max_batch_events of them."
-    ),
-) -> TrackResponse:
+def track(db: DatabaseDep, viewer: ViewerDep, payload: EventPayload) -> TrackResponse:
     """Store events idempotently (by event_id); invalid rows are listed and nothing is stored."""
     result = track_events(db, viewer, payload)
     return TrackResponse(
         accepted=result.accepted,
         duplicates=result.duplicates,
-        skipped_consent=result.skipped_consent,
+        skipped_consent=list(result.skipped_consent),
         event_ids=list(result.event_ids),
     )

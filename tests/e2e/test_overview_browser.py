@@ -1,14 +1,16 @@
-"""The real server in a real browser: the overview shows numbers and no error."""
+"""The real server in a real browser: signed in as the product manager, the overview shows numbers and no error."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.e2e.test_login_browser import sign_in
+
 pytestmark = pytest.mark.browser
 
 
 def test_overview_shows_kpis(server, page):
-    page.goto(server.url, wait_until="domcontentloaded")
+    sign_in(page, server.url, "pm", "pulse-pm-demo")
     page.get_by_role("heading", name="Overview").wait_for(timeout=60_000)
     metrics = page.locator('[data-testid="stMetricValue"]')
     metrics.first.wait_for(timeout=60_000)

@@ -37,6 +37,25 @@ def local_day_sql(column: str, zone: str) -> str:
     return f"CAST(timezone('{zone}', {column} AT TIME ZONE 'UTC') AS DATE)"
 
 
+def _typed(source: str) -> str:
+    """Events of `source` with the properties rollups use, parsed once per event (not once per use)."""
+    return f"""(
+        SELECT user_id, timestamp, session_id, activity_type,
+               TRY_CAST(v[1] AS DOUBLE) AS duration_s,
+               TRY_CAST(v[2] AS DOUBLE) AS accuracy,
+               TRY_CAST(v[3] AS DOUBLE) AS score,
+               TRY_CAST(v[4] AS BOOLEAN) AS completed,
+               TRY_CAST(v[5] AS INTEGER) AS level,
+               v[6] AS feature
+        FROM (
+            SELECT *, json_extract_string(
+                properties, ['$.duration_s', '$.accuracy', '$.score', '$.completed', '$.level', '$.feature']
+            ) AS v
+            FROM {source}
+        )
+    )"""
+
+
 def _user_daily_select(source: str, zone: str) -> str:
     day = local_day_sql("timestamp", zone)
     return f"""
@@ -47,20 +66,19 @@ def _user_daily_select(source: str, zone: str) -> str:
             count(DISTINCT session_id) AS session_count,
             min(timestamp) AS first_event_at,
             max(timestamp) AS last_event_at,
-            coalesce(sum(TRY_CAST(properties->>'duration_s' AS DOUBLE)), 0) AS active_seconds,
+            coalesce(sum(duration_s), 0) AS active_seconds,
             count(*) FILTER (WHERE activity_type = 'exercise') AS exercise_count,
             count(*) FILTER (WHERE activity_type = 'lesson') AS lesson_count,
-            coalesce(sum(TRY_CAST(properties->>'accuracy' AS DOUBLE)), 0) AS accuracy_sum,
-            count(TRY_CAST(properties->>'accuracy' AS DOUBLE)) AS accuracy_count,
-            coalesce(sum(TRY_CAST(properties->>'score' AS DOUBLE)), 0) AS score_sum,
-            count(TRY_CAST(properties->>'score' AS DOUBLE)) AS score_count,
-            count(*) FILTER (WHERE TRY_CAST(properties->>'completed' AS BOOLEAN)) AS completed_count,
-            count(TRY_CAST(properties->>'completed' AS BOOLEAN)) AS completable_count,
-            coalesce(sum(TRY_CAST(properties->>'duration_s' AS DOUBLE))
-                FILTER (WHERE activity_type = 'exercise'), 0) AS exercise_seconds,
-            max(TRY_CAST(properties->>'level' AS INTEGER)) AS max_level,
-            coalesce(list_sort(list_distinct(list(properties->>'feature'))), []) AS features
-        FROM {source}
+            coalesce(sum(accuracy), 0) AS accuracy_sum,
+            count(accuracy) AS accuracy_count,
+            coalesce(sum(score), 0) AS score_sum,
+            count(score) AS score_count,
+            count(*) FILTER (WHERE completed) AS completed_count,
+            count(completed) AS completable_count,
+            coalesce(sum(duration_s) FILTER (WHERE activity_type = 'exercise'), 0) AS exercise_seconds,
+            max(level) AS max_level,
+            coalesce(list_sort(list_distinct(list(feature))), []) AS features
+        FROM {_typed(source)}
         GROUP BY ALL
     """
 
@@ -82,13 +100,13 @@ def _sessions_select(source: str) -> str:
             max(timestamp) AS ended_at,
             greatest(
                 date_diff('millisecond', min(timestamp), max(timestamp)) / 1000.0,
-                coalesce(arg_max(TRY_CAST(properties->>'duration_s' AS DOUBLE), timestamp), 0)
+                coalesce(arg_max(duration_s, timestamp), 0)
             ) AS duration_s,
             count(*) AS event_count,
             count(*) FILTER (WHERE activity_type = 'exercise') AS exercise_count,
             count(*) FILTER (WHERE activity_type = 'lesson') AS lesson_count,
-            count(DISTINCT properties->>'feature') AS feature_count
-        FROM {source}
+            count(DISTINCT feature) AS feature_count
+        FROM {_typed(source)}
         WHERE session_id IS NOT NULL
         GROUP BY session_id, user_id
     """

@@ -61,17 +61,17 @@ def test_erasure_leaves_no_row_for_the_user_and_keeps_others(extended_db: Databa
 def test_erasure_reports_rows_per_table_and_unlinks_the_account(extended_db: Database) -> None:
     report = erase_user(extended_db, SYSTEM, "u1")
 
-    assert report.rows_deleted == {
+    # Every table holding user ids is reported; the ones with no rows for u1 report 0.
+    assert {table: rows for table, rows in report.rows_deleted.items() if rows} == {
         "events": 5,
-        "ground_truth_users": 0,
         "later_notes": 2,
         "predictions": 1,
-        "recommendations": 0,
         "sessions": 3,
         "user_daily": 3,
         "user_daily_activity": 4,
         "users": 1,
     }
+    assert {"ground_truth_users", "recommendations"} <= set(report.rows_deleted)
     assert report.total_rows == 19
     assert report.accounts_unlinked == 1
     assert extended_db.rows("SELECT account, user_id, disabled FROM extra.accounts ORDER BY 1") == [

@@ -41,7 +41,7 @@ def record(
 
 def log(db: Database, actor: str, action: str, **fields: Any) -> None:
     """Append one audit record in a transaction of its own."""
-    with db.transaction() as cursor:
+    with db.transaction(data_changed=False) as cursor:
         record(cursor, actor, action, **fields)
 
 

@@ -101,8 +101,12 @@ class Database:
         return result if isinstance(result, pd.DataFrame) else pd.DataFrame({"value": [result]})
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write transaction: all of it commits, or none of it does."""
+    def transaction(self, *, data_changed: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction: all of it commits, or none of it does.
+
+        `data_changed=False` marks bookkeeping writes (audit records, login state) that leave analytic
+        results as they were, so cached results stay valid.
+        """
         with self._write_lock:
             cursor = self.cursor()
             cursor.execute("BEGIN TRANSACTION")
@@ -112,7 +116,8 @@ class Database:
                 cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
-            self.data_version += 1
+            if data_changed:
+                self.data_version += 1
 
     @contextmanager
     def _timed(self) -> Iterator[None]:

@@ -63,7 +63,7 @@ def authenticate(
     matches = verify_password(password, password_hash)
     if reason is None and not matches:
         reason = "wrong_password"
-    with db.transaction() as cursor:
+    with db.transaction(data_changed=False) as cursor:
         if reason is None:
             lockout.record_success(cursor, name, now=now)
             audit.record(cursor, name, "login_succeeded", target=name, source=source)

@@ -39,7 +39,7 @@ def start(
     """Record a sign-in that `expiry_minutes` from now needs a new password; return its session id."""
     now = now or utc_now()
     session_id = session_id_for(username, cookie_expiry_stamp)
-    with db.transaction() as cursor:
+    with db.transaction(data_changed=False) as cursor:
         cursor.execute(
             "DELETE FROM login_sessions WHERE coalesce(ended_at, expires_at) < ?",
             [now - timedelta(days=EXPIRED_KEPT_DAYS)],
@@ -74,7 +74,7 @@ def session_viewer(db: Database, session_id: str, *, now: datetime | None = None
 
 def end(db: Database, session_id: str, *, actor: str, source: str | None = None) -> None:
     """Log out: close the session so its cookie is refused from now on, and audit it."""
-    with db.transaction() as cursor:
+    with db.transaction(data_changed=False) as cursor:
         cursor.execute(
             "UPDATE login_sessions SET ended_at = ?, end_reason = 'logout' "
             "WHERE session_id = ? AND ended_at IS NULL",

@@ -105,7 +105,7 @@ def create_token(
     token_id = "tok_" + secrets.token_hex(6)
     now = utc_now()
     expires_at = now + timedelta(days=days)
-    with db.transaction() as cursor:
+    with db.transaction(data_changed=False) as cursor:
         enabled = cursor.execute("SELECT enabled FROM accounts WHERE username = ?", [owner]).fetchall()
         if not enabled or not enabled[0][0]:
             raise NotFoundError(f"There is no enabled account named {owner!r} to own the token.")
@@ -144,7 +144,7 @@ def list_tokens(
 
 def revoke_token(db: Database, viewer: Viewer, token_id: str, *, source: str | None = None) -> None:
     """Revoke a token at once; its owner may, and so may MANAGE_ACCOUNTS."""
-    with db.transaction() as cursor:
+    with db.transaction(data_changed=False) as cursor:
         found = cursor.execute(
             "SELECT username, revoked_at FROM api_tokens WHERE token_id = ?", [token_id]
         ).fetchall()
@@ -208,7 +208,7 @@ def _verify(db: Database, secret_sha256: str, now: datetime) -> TokenIdentity:
         raise AuthenticationError(f"The API token {token_id} was revoked at {revoked_at:%Y-%m-%d %H:%M} UTC.")
     if not enabled or role not in LOGIN_ROLES or (role == "member" and user_id is None):
         raise AuthenticationError(f"The API token {token_id} belongs to an account that may not sign in.")
-    with db.transaction() as cursor:
+    with db.transaction(data_changed=False) as cursor:
         cursor.execute("UPDATE api_tokens SET last_used_at = ? WHERE token_id = ?", [now, token_id])
     if kind == "tracking":
         viewer = Viewer.for_role(username, "tracker")

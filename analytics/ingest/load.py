@@ -1,0 +1,141 @@
+"""The write of staged events, inside the caller's transaction: consent, duplicates, users, sessions,
+events and rollups. Rows not stored are listed in `_ingest_skipped` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+from analytics import rollups
+from analytics.ingest.queue import enqueue
+from analytics.ingest.sessionize import find_sessions, sessionized_select
+from analytics.ingest.stage import GIVEN_ID, STAGED
+
+SKIPPED = "_ingest_skipped"
+NEW = "_ingest_new"
+EVENT_COLUMNS = "event_id, user_id, activity_type, timestamp, session_id, properties, ip_address, user_agent, country, city"
+CONSENT = "consent"
+DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    """What happened to the staged events."""
+
+    added: int
+    duplicates: int
+    skipped_consent: int
+    users_created: int
+
+
+def load_events(
+    cursor: duckdb.DuckDBPyConnection,
+    *,
+    rows: int,
+    zone: str,
+    gap_minutes: int,
+    consent_default: bool,
+    progress: Callable[[str], None],
+    queue_rollups: bool = False,
+) -> LoadCounts:
+    """Store the staged events that are new and consented to, create unknown users, refresh rollups.
+
+    Rollups are rebuilt when the new events outnumber the stored ones (or were built in another zone),
+    else refreshed for the touched rows, or with `queue_rollups` left for `drain_rollup_queue`.
+    """
+    stored_before = cursor.execute("SELECT count(*) FROM events").fetchall()[0][0]
+    users_created = _one(
+        cursor,
+        "INSERT INTO users (user_id, consent_analytics) "
+        f"SELECT DISTINCT user_id, ? FROM {STAGED} WHERE user_id NOT IN (SELECT user_id FROM users)",
+        [consent_default],
+    )
+    cursor.execute(f"CREATE OR REPLACE TEMP TABLE {SKIPPED} (_file INTEGER, _row BIGINT, reason VARCHAR)")
+    skipped_consent = _one(
+        cursor,
+        f"INSERT INTO {SKIPPED} SELECT _file, _row, ? FROM {STAGED} "
+        "WHERE user_id IN (SELECT user_id FROM users WHERE NOT consent_analytics)",
+        [CONSENT],
+    )
+    duplicates = _skip_duplicates(cursor, rows, stored_before)
+    progress(
+        f"users created: {users_created:,}; skipped: {duplicates:,} duplicates, "
+        f"{skipped_consent:,} of users who withdrew consent"
+    )
+    fresh_rows = rows - duplicates - skipped_consent
+    if fresh_rows:
+        fresh = (
+            f"(SELECT * FROM {STAGED} ANTI JOIN {SKIPPED} USING (_file, _row))"
+            if rows > fresh_rows
+            else STAGED
+        )
+        rebuild = fresh_rows >= stored_before or rollups.rollup_zone(cursor) != zone
+        _insert(cursor, fresh, fresh_rows, gap_minutes, keep=not rebuild)
+        progress(f"stored {fresh_rows:,} events")
+        if rebuild:
+            rollups.rebuild_all(cursor, zone)
+            cursor.execute("DELETE FROM rollup_queue")
+        elif queue_rollups:
+            enqueue(cursor, NEW)
+        else:
+            rollups.refresh_for(cursor, NEW, zone)
+        progress("rollups " + ("rebuilt" if rebuild else "queued" if queue_rollups else "refreshed"))
+    return LoadCounts(fresh_rows, duplicates, skipped_consent, users_created)
+
+
+def _skip_duplicates(cursor: duckdb.DuckDBPyConnection, rows: int, stored_before: int) -> int:
+    """Mark as skipped the repeats of an event_id within the input and the events already stored."""
+    found = 0
+    # Distinct hashes prove distinct ids and are cheaper to count; equal hashes get the exact check.
+    if (
+        rows > 1
+        and cursor.execute(f"SELECT count(DISTINCT hash(event_id)) FROM {STAGED}").fetchall()[0][0] < rows
+    ):
+        found += _one(
+            cursor,
+            f"INSERT INTO {SKIPPED} SELECT _file, _row, ? FROM {STAGED} ANTI JOIN {SKIPPED} USING (_file, _row) "
+            "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _file, _row) > 1",
+            [DUPLICATE],
+        )
+    if stored_before:
+        # A derived id hashes the timestamp, so its stored twin has the same timestamp: matching on it too
+        # lets DuckDB skip row groups by their time range instead of scanning every stored event_id.
+        for given, key in ((False, "event_id, timestamp"), (True, "event_id")):
+            found += _one(
+                cursor,
+                f"INSERT INTO {SKIPPED} SELECT _file, _row, ? FROM {STAGED} "
+                f"SEMI JOIN events USING ({key}) ANTI JOIN {SKIPPED} USING (_file, _row) WHERE {GIVEN_ID} = ?",
+                [DUPLICATE, given],
+            )
+    return found
+
+
+def _insert(
+    cursor: duckdb.DuckDBPyConnection, fresh: str, expected: int, gap_minutes: int, *, keep: bool
+) -> None:
+    """Insert the fresh rows with sessions derived where missing; keep them in `_ingest_new` if asked."""
+    without_session, with_session = cursor.execute(
+        f"SELECT count(*) FILTER (WHERE session_id IS NULL), count(session_id) FROM {fresh}"
+    ).fetchall()[0]
+    parts = []
+    if without_session:
+        unsessioned = f"(SELECT * FROM {fresh} WHERE session_id IS NULL)"
+        find_sessions(cursor, unsessioned, gap_minutes)
+        parts.append(sessionized_select(unsessioned))
+    if with_session:
+        parts.append(f"SELECT * FROM {fresh} WHERE session_id IS NOT NULL")
+    rows = " UNION ALL BY NAME ".join(f"({part})" for part in parts)
+    select = f"SELECT {EVENT_COLUMNS}, now() AT TIME ZONE 'UTC' AS ingested_at FROM ({rows})"
+    if keep:
+        cursor.execute(f"CREATE OR REPLACE TEMP TABLE {NEW} AS {select}")
+        select = f"SELECT * FROM {NEW}"
+    inserted = cursor.execute(f"INSERT INTO events ({EVENT_COLUMNS}, ingested_at) {select}").fetchall()[0][0]
+    if inserted != expected:
+        raise RuntimeError(f"Import stopped: {inserted:,} events would be stored instead of {expected:,}.")
+
+
+def _one(cursor: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
+    return cursor.execute(sql, params).fetchall()[0][0]

@@ -1,0 +1,164 @@
+"""`track_events`: the core of the tracking API. One event or a batch, checked exactly like an import
+(the records become a JSON-typed relation that goes through the same staging and rules), then stored
+with the same dedupe, consent, session and rollup steps, in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from analytics.db import Database
+from analytics.errors import ValidationError
+from analytics.ingest.fields import EVENTS
+from analytics.ingest.load import CONSENT, SKIPPED, load_events
+from analytics.ingest.pipeline import prepare, stage_checked
+from analytics.ingest.problems import Problem, refuse
+from analytics.ingest.readers import Source
+from analytics.ingest.stage import STAGED
+from analytics.rollups import checked_zone
+from analytics.viewer import Viewer
+from config.permissions import Permission
+from config.settings import Settings, load_settings
+
+BATCH = "_ingest_batch"
+NOTHING_STORED = "Nothing was stored"
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    """What a tracking call did.
+
+    `event_ids[i]` is the id of event i (stored now or stored before), None when it was not stored because
+    its user withdrew consent; `skipped_consent` lists those indices.
+    """
+
+    accepted: int
+    duplicates: int
+    skipped_consent: list[int]
+    event_ids: list[str | None]
+
+
+def track_events(
+    db: Database,
+    viewer: Viewer,
+    payload: dict[str, Any] | list[dict[str, Any]],
+    *,
+    settings: Settings | None = None,
+    queue_rollups: bool = True,
+) -> TrackResult:
+    """Store one event (a dict) or a batch (a list of dicts); ValidationError names each bad event and field.
+
+    The touched rollup rows are queued for `drain_rollup_queue`; `queue_rollups=False` refreshes them
+    inline instead, at several times the cost of the call.
+    """
+    viewer.require(Permission.TRACK_ANALYTICS)
+    settings = settings or load_settings()
+    records = _records(payload, settings.max_batch_events)
+    table, problems = _as_json_columns(records)
+    if problems:
+        refuse(problems, len(problems), nothing=NOTHING_STORED)
+    source = Source(
+        name="",
+        relation=f"(SELECT CAST(COLUMNS(*) AS JSON) FROM {BATCH})",
+        params=(),
+        columns=dict.fromkeys(table.column_names, "JSON"),
+        first_row=0,
+        row_word="event",
+        field_word="field",
+        is_file=False,
+    )
+    zone = checked_zone(settings.import_timezone)
+    with db.transaction() as cursor:
+        prepare(cursor, zone)
+        cursor.register(BATCH, table)
+        rows = stage_checked(
+            cursor,
+            EVENTS,
+            [source],
+            column_map={},
+            zone=zone,
+            nothing=NOTHING_STORED,
+            problem_limit=None,
+            progress=lambda message: None,
+        )
+        counts = load_events(
+            cursor,
+            rows=rows,
+            zone=settings.reporting_timezone,
+            gap_minutes=settings.session_gap_minutes,
+            consent_default=settings.consent_default,
+            progress=lambda message: None,
+            queue_rollups=queue_rollups,
+        )
+        outcome = cursor.execute(
+            f"SELECT s.event_id, k.reason FROM {STAGED} s LEFT JOIN {SKIPPED} k USING (_file, _row) ORDER BY s._row"
+        ).fetchall()
+        cursor.unregister(BATCH)
+    return TrackResult(
+        accepted=counts.added,
+        duplicates=counts.duplicates,
+        skipped_consent=[index for index, (_, reason) in enumerate(outcome) if reason == CONSENT],
+        event_ids=[None if reason == CONSENT else event_id for event_id, reason in outcome],
+    )
+
+
+def _records(payload: object, limit: int) -> list[Any]:
+    if isinstance(payload, dict):
+        return [payload]
+    if not isinstance(payload, list):
+        raise ValidationError(
+            f"The payload must be one event (a JSON object) or a list of events. Got {type(payload).__name__}."
+        )
+    if not payload:
+        raise ValidationError(f"The batch is empty; send between 1 and {limit:,} events.")
+    if len(payload) > limit:
+        raise ValidationError(
+            f"The batch has {len(payload):,} events, but at most {limit:,} are accepted per call "
+            "(setting max_batch_events); split it into smaller batches."
+        )
+    return payload
+
+
+def _as_json_columns(records: list[Any]) -> tuple[pa.Table, list[Problem]]:
+    """The records as an Arrow table of JSON text, one column per key (required fields always present)."""
+    names = dict.fromkeys(EVENTS.required)
+    problems = []
+    for index, record in enumerate(records):
+        if isinstance(record, dict):
+            names.update(dict.fromkeys(str(key) for key in record))
+        else:
+            problems.append(_problem(index, None, f"is {_json_kind(record)}, not a JSON object"))
+    columns: dict[str, list[str | None]] = {name: [] for name in names}
+    for index, record in enumerate(records):
+        found = {str(key): value for key, value in record.items()} if isinstance(record, dict) else {}
+        for name, values in columns.items():
+            value = found.get(name)
+            try:
+                values.append(
+                    None if value is None else json.dumps(value, allow_nan=False, ensure_ascii=False)
+                )
+            except (TypeError, ValueError):
+                values.append(None)
+                problems.append(_problem(index, name, f"{value!r} cannot be written as JSON"))
+    table = pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
+    return table, problems
+
+
+def _json_kind(value: object) -> str:
+    for kinds, name in (
+        (bool, "a boolean"),
+        ((int, float), "a number"),
+        (str, "a string"),
+        (list, "an array"),
+    ):
+        if isinstance(value, kinds):
+            return name
+    return "null" if value is None else f"a {type(value).__name__}"
+
+
+def _problem(index: int, field: str | None, reason: str) -> Problem:
+    return Problem("", index, field, reason, row_word="event", field_word="field")

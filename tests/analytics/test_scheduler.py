@@ -1,0 +1,47 @@
+"""The scheduler runs due jobs, keeps going when one fails, and stops cleanly."""
+
+from __future__ import annotations
+
+import time
+
+from analytics.scheduler import Job, Scheduler
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_jobs_run_when_due_and_failures_do_not_stop_others(db):
+    calls: list[str] = []
+
+    def broken(_db):
+        raise RuntimeError("disk full")
+
+    clock = FakeClock()
+    scheduler = Scheduler(
+        db,
+        [Job("every 10 s", 10, lambda _db: calls.append("a")), Job("broken", 5, broken)],
+        clock=clock,
+    )
+    assert scheduler.run_due() == ["every 10 s", "broken"]
+    clock.now = 6
+    assert scheduler.run_due() == ["broken"]
+    clock.now = 10
+    assert scheduler.run_due() == ["every 10 s"]
+    assert calls == ["a", "a"]
+    assert scheduler.jobs[1].last_error == "RuntimeError: disk full"
+
+
+def test_thread_runs_jobs_and_stops(db):
+    calls: list[float] = []
+    scheduler = Scheduler(db, [Job("tick", 0.01, lambda _db: calls.append(time.monotonic()))])
+    scheduler.start(tick_s=0.01)
+    deadline = time.monotonic() + 5
+    while len(calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    scheduler.stop()
+    assert len(calls) >= 3

@@ -43,14 +43,26 @@ def current_version(connection: duckdb.DuckDBPyConnection) -> int:
     return cursor.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
 
+def applied_versions(connection: duckdb.DuckDBPyConnection) -> set[int]:
+    """The migration numbers recorded in the database."""
+    if current_version(connection) == 0:
+        return set()
+    return {row[0] for row in connection.cursor().execute("SELECT version FROM schema_version").fetchall()}
+
+
 def migrate(connection: duckdb.DuckDBPyConnection, path: Path | str = "the database") -> int:
-    """Bring the database up to `latest_version()`; return the version it ends at."""
-    version = current_version(connection)
-    known = latest_version()
-    if version > known:
+    """Apply every migration the database has not recorded, in order; return the version it ends at.
+
+    Applying by set difference (not "everything above the highest number") means a migration that
+    landed after a higher-numbered one still runs.
+    """
+    known = {number for number, _ in available_migrations()}
+    applied = applied_versions(connection)
+    unknown = sorted(applied - known)
+    if unknown:
         raise SchemaError(
-            f"{path} has schema version {version}, but this Pulse understands versions up to {known}. "
-            "Upgrade Pulse, or open a database made by this version."
+            f"{path} has schema version {max(applied)}, but this Pulse understands versions up to "
+            f"{max(known)} (unknown migrations {unknown}). Upgrade Pulse, or open a database made by this version."
         )
     cursor = connection.cursor()
     cursor.execute(
@@ -58,7 +70,7 @@ def migrate(connection: duckdb.DuckDBPyConnection, path: Path | str = "the datab
         "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
     )
     for number, migration in available_migrations():
-        if number <= version:
+        if number in applied:
             continue
         cursor.execute("BEGIN TRANSACTION")
         try:
@@ -71,5 +83,4 @@ def migrate(connection: duckdb.DuckDBPyConnection, path: Path | str = "the datab
             cursor.execute("ROLLBACK")
             raise SchemaError(f"Migration {migration.name} failed on {path}: {exc}") from exc
         cursor.execute("COMMIT")
-        version = number
-    return version
+    return current_version(connection)

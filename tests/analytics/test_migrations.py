@@ -53,3 +53,18 @@ def test_corrupt_file_is_refused(tmp_path: Path):
 def test_migrating_twice_changes_nothing(db):
     assert migrate(db.connection) == latest_version()
     assert db.scalar("SELECT count(*) FROM schema_version") == len(available_migrations())
+
+
+def test_a_migration_that_landed_late_still_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_first.sql").write_text("CREATE TABLE first (x INTEGER);")
+    (folder / "0003_third.sql").write_text("CREATE TABLE third (x INTEGER);")
+    monkeypatch.setattr("analytics.migrations.MIGRATIONS_DIR", folder)
+    connection = duckdb.connect(str(tmp_path / "late.duckdb"))
+    assert migrate(connection) == 3
+
+    (folder / "0002_second.sql").write_text("CREATE TABLE second (x INTEGER);")
+    migrate(connection)
+    assert sorted(row[0] for row in connection.execute("SELECT version FROM schema_version").fetchall()) == [1, 2, 3]
+    assert connection.execute("SELECT count(*) FROM second").fetchall() == [(0,)]

@@ -20,7 +20,7 @@ def database() -> Database:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached(name: str, data_version: int, key: str, _call: Callable[[], Any]) -> Any:
+def _cached(name: str, database_path: str, data_version: int, key: str, _call: Callable[[], Any]) -> Any:
     return _call()
 
 
@@ -29,7 +29,8 @@ def cached(name: str, call: Callable[[], Result], **key: Any) -> Result:
 
     `key` must hold everything the result depends on, the viewer's account and role included.
     """
-    return _cached(name, database().data_version, repr(sorted(key.items())), call)
+    db = database()
+    return _cached(name, str(db.path), db.data_version, repr(sorted(key.items())), call)
 
 
 @contextmanager

@@ -1,0 +1,220 @@
+"""Churn risk: the probability that a user has no event in the next `horizon_days`, with reasons.
+
+Label: a user active in the 90 days up to a window's as-of day churns when they have no event on the
+next `horizon_days` days. Two candidates, a regularised logistic regression on standardised features and
+histogram gradient boosting, are each fitted on the training windows (three quarters of the users) and
+calibrated on the remaining quarter (isotonic regression, or Platt's sigmoid below
+ISOTONIC_MIN_ROWS calibration rows, where isotonic steps overfit); the one with the higher ROC AUC on
+the validation window wins and is refitted the same way on all labelled windows. The baseline ranks
+users by days since their last event alone (isotonic mapping to a probability for its Brier score).
+Users idle for 90 days or more are outside the model's population: they get the share of such users
+in the labelled windows who stayed away for the horizon.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.frozen import FrozenEstimator
+from sklearn.isotonic import IsotonicRegression
+from sklearn.pipeline import Pipeline
+
+from analytics.db import Database
+from analytics.errors import AnalyticsError
+from analytics.predict.estimators import (
+    MAX_TRAIN_ROWS,
+    boosting_classifier,
+    capped,
+    logistic_regression,
+    model_inputs,
+    one_thread,
+    user_part,
+)
+from analytics.predict.features import Windows, data_span, load_windows, recently_active
+from analytics.predict.quality import ClassifierQuality, classifier_quality
+from analytics.predict.reasons import ReasonReference
+from analytics.viewer import Viewer
+from config.permissions import Permission
+
+PREDICTION_TYPE = "churn"
+MODEL_VERSION = "churn-1"
+DEFAULT_HORIZON_DAYS = 30
+MAX_HORIZON_DAYS = 180
+BANDS = (("low", 0.0), ("medium", 0.2), ("high", 0.5))
+"""Risk bands by calibrated probability: low below 0.2, medium from 0.2, high from 0.5 (more likely than not)."""
+CALIBRATION_PARTS = 4  # one part of the users (by id hash) calibrates, the others fit
+MIN_OUTCOMES = 20
+ISOTONIC_MIN_ROWS = 2_000
+PROBABILITY_FLOOR = 0.01
+"""Probabilities stay within [1%, 99%]: an isotonic step with no leaver in it would otherwise say 0%."""
+CANDIDATES = {"logistic_regression": logistic_regression, "gradient_boosting": boosting_classifier}
+
+
+def churned(frame: pd.DataFrame) -> np.ndarray:
+    """1 for users with no active day in the window's horizon, else 0."""
+    return (frame["active_days_next"] == 0).to_numpy(dtype=int)
+
+
+def risk_band(probability: np.ndarray) -> np.ndarray:
+    """The band name of each probability (see BANDS)."""
+    thresholds = [low for _, low in BANDS[1:]]
+    names = np.array([name for name, _ in BANDS])
+    return names[np.searchsorted(thresholds, probability, side="right")]
+
+
+@dataclass(frozen=True)
+class ChurnQuality:
+    """Validation figures of the chosen model and the recency baseline, and how the choice was made."""
+
+    chosen: str
+    candidates_roc_auc: dict[str, float]
+    model: ClassifierQuality
+    baseline: ClassifierQuality
+    horizon_days: int
+    train_days: tuple[date, ...]
+    validation_day: date
+    train_rows: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready figures, as stored with a batch run."""
+        return {
+            "chosen": self.chosen,
+            "candidates_roc_auc": self.candidates_roc_auc,
+            "model": self.model.to_dict(),
+            "baseline": self.baseline.to_dict(),
+            "horizon_days": self.horizon_days,
+            "train_days": [day.isoformat() for day in self.train_days],
+            "validation_day": self.validation_day.isoformat(),
+            "train_rows": self.train_rows,
+        }
+
+
+def _check_outcomes(frame: pd.DataFrame, what: str) -> np.ndarray:
+    outcome = churned(frame)
+    positives = int(outcome.sum())
+    if min(positives, len(outcome) - positives) < MIN_OUTCOMES:
+        raise AnalyticsError(
+            f"The churn model needs at least {MIN_OUTCOMES} users who left and {MIN_OUTCOMES} who stayed in its "
+            f"{what}. Got {positives} who left of {len(outcome)}; use more history or a later --as-of."
+        )
+    return outcome
+
+
+def _bounded(probability: np.ndarray) -> np.ndarray:
+    return np.clip(probability, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+
+
+def _calibrated(estimator: Pipeline, frame: pd.DataFrame) -> CalibratedClassifierCV:
+    """Fit `estimator` on three parts of the users and calibrate it on the fourth (see the module notes)."""
+    outcome = churned(frame)
+    inputs = model_inputs(frame)
+    calibrate = user_part(frame["user_id"], CALIBRATION_PARTS) == 0
+    estimator.fit(inputs[~calibrate], outcome[~calibrate])
+    method = "isotonic" if calibrate.sum() >= ISOTONIC_MIN_ROWS else "sigmoid"
+    calibration = CalibratedClassifierCV(FrozenEstimator(estimator), method=method)
+    return calibration.fit(inputs[calibrate], outcome[calibrate])
+
+
+class ChurnModel:
+    """Churn probabilities, bands and reasons; `fit` picks and calibrates the model on labelled windows."""
+
+    def __init__(self, *, max_train_rows: int = MAX_TRAIN_ROWS) -> None:
+        self.max_train_rows = max_train_rows
+
+    def fit(self, windows: Windows) -> ChurnModel:
+        """Compare the candidates on the validation window, then refit the winner on every window."""
+        train = capped(windows.train[recently_active(windows.train)], rows=self.max_train_rows)
+        validation = windows.validation[recently_active(windows.validation)]
+        _check_outcomes(train, "training windows")
+        validation_outcome = _check_outcomes(validation, "validation window")
+        validation_inputs = model_inputs(validation)
+        scored = {}
+        for name, make in CANDIDATES.items():
+            probability = _bounded(_calibrated(make(), train).predict_proba(validation_inputs)[:, 1])
+            scored[name] = classifier_quality(validation_outcome, probability)
+        chosen = max(scored, key=lambda name: scored[name].roc_auc)
+        recency = IsotonicRegression(out_of_bounds="clip").fit(train["recency_days"], churned(train))
+        baseline = classifier_quality(
+            validation_outcome,
+            recency.predict(validation["recency_days"]),
+            score=validation["recency_days"].to_numpy(),
+        )
+        everyone = windows.labelled
+        idle = churned(everyone[~recently_active(everyone)])
+        self.idle_probability_ = float(_bounded(idle.mean() if len(idle) else 1.0))
+        labelled = capped(everyone[recently_active(everyone)], rows=self.max_train_rows)
+        self.estimator_ = _calibrated(CANDIDATES[chosen](), labelled)
+        self.reasons_ = ReasonReference.from_stayers(labelled[churned(labelled) == 0])
+        self.quality_ = ChurnQuality(
+            chosen=chosen,
+            candidates_roc_auc={name: quality.roc_auc for name, quality in scored.items()},
+            model=scored[chosen],
+            baseline=baseline,
+            horizon_days=windows.horizon_days,
+            train_days=windows.train_days,
+            validation_day=windows.validation_day,
+            train_rows=len(train),
+        )
+        return self
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Calibrated churn probability per row of a feature frame (idle users: the idle share)."""
+        probability = np.full(len(frame), self.idle_probability_)
+        active = recently_active(frame).to_numpy()
+        if active.any():
+            probability[active] = _bounded(self.estimator_.predict_proba(model_inputs(frame[active]))[:, 1])
+        return probability
+
+    def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Columns: user_id, churn_probability, risk_band, reasons (sentences; none in the low band)."""
+        probability = self.predict_proba(frame)
+        band = risk_band(probability)
+        reasons = pd.Series([[] for _ in range(len(frame))], dtype=object)
+        at_risk = band != BANDS[0][0]
+        reasons[at_risk] = self.reasons_.reasons(frame[at_risk])
+        return pd.DataFrame(
+            {
+                "user_id": frame["user_id"].to_numpy(),
+                "churn_probability": probability,
+                "risk_band": band,
+                "reasons": reasons.to_numpy(),
+            }
+        )
+
+
+def check_horizon(horizon_days: object) -> int:
+    """`horizon_days` if it is an int in [1, MAX_HORIZON_DAYS], else AnalyticsError."""
+    if (
+        isinstance(horizon_days, bool)
+        or not isinstance(horizon_days, int)
+        or not 1 <= horizon_days <= MAX_HORIZON_DAYS
+    ):
+        raise AnalyticsError(
+            f"The 'horizon_days' parameter must be an int in [1, {MAX_HORIZON_DAYS}]. Got {horizon_days!r} instead."
+        )
+    return horizon_days
+
+
+def churn_scores(
+    db: Database, viewer: Viewer, *, as_of: date | None = None, horizon_days: int = DEFAULT_HORIZON_DAYS
+) -> tuple[pd.DataFrame, ChurnQuality]:
+    """Train as of `as_of` (default: the last day with data) and score every user with an event by then.
+
+    Returns (scores, quality); scores columns: user_id, churn_probability, risk_band, reasons (joined
+    with "; "), riskiest first. Nothing is written to the database.
+    """
+    viewer.require_aggregate(Permission.GENERATE_PREDICTIONS)
+    horizon_days = check_horizon(horizon_days)
+    first_day, last_day = data_span(db)
+    windows = load_windows(db, as_of=as_of or last_day, horizon_days=horizon_days, first_day=first_day)
+    with one_thread():
+        model = ChurnModel().fit(windows)
+        scores = model.predict(windows.score)
+    scores["reasons"] = scores["reasons"].map("; ".join)
+    scores = scores.sort_values(["churn_probability", "user_id"], ascending=[False, True], ignore_index=True)
+    return scores, model.quality_

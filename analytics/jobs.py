@@ -1,20 +1,44 @@
-"""The server's scheduled jobs, from the settings."""
+"""The server's scheduled jobs, from the settings, in two lanes so slow work never delays fast work."""
 
 from __future__ import annotations
 
 from analytics.alerts import alerts_job
+from analytics.db import Database
 from analytics.export.schedules import EXPORTS_EVERY_S, run_due_exports
 from analytics.ingest import drain_rollup_queue
-from analytics.scheduler import Job
+from analytics.privacy import apply_retention
+from analytics.scheduler import Job, Scheduler
 from config.settings import Settings
 
 ROLLUP_DRAIN_EVERY_S = 1.0
+RETENTION_EVERY_S = 24 * 3600.0
 
 
-def server_jobs(settings: Settings) -> list[Job]:
-    """Every job the running server schedules."""
+def quick_jobs(settings: Settings) -> list[Job]:
+    """Jobs that must run every second or so: tracked events reach the dashboards through these."""
     return [
-        Job("refresh rollups of tracked events", ROLLUP_DRAIN_EVERY_S, lambda db: drain_rollup_queue(db, settings=settings)),
-        alerts_job(),
-        Job("scheduled exports", EXPORTS_EVERY_S, run_due_exports),
+        Job(
+            "refresh rollups of tracked events",
+            ROLLUP_DRAIN_EVERY_S,
+            lambda db: drain_rollup_queue(db, settings=settings),
+        )
     ]
+
+
+def slow_jobs(settings: Settings) -> list[Job]:
+    """Jobs that may take seconds to minutes (webhooks, exports, deletions)."""
+    jobs = [alerts_job(), Job("scheduled exports", EXPORTS_EVERY_S, run_due_exports)]
+    if settings.retention_days > 0:
+        jobs.append(
+            Job(
+                "retention policy",
+                RETENTION_EVERY_S,
+                lambda db: apply_retention(db, older_than_days=settings.retention_days, dry_run=False),
+            )
+        )
+    return jobs
+
+
+def server_schedulers(db: Database, settings: Settings) -> list[Scheduler]:
+    """One scheduler thread per lane."""
+    return [Scheduler(db, quick_jobs(settings)), Scheduler(db, slow_jobs(settings))]

@@ -21,6 +21,7 @@ from analytics.overview import data_days
 from analytics.periods import today_in_zone
 from config.settings import load_settings
 from ui.auth import current_viewer
+from ui.downloads import safe_csv
 from ui.engagement_charts import (
     adoption_lines,
     dau_mau_line,
@@ -98,7 +99,7 @@ else:
         st.dataframe(members, hide_index=True, height=220)
         st.download_button(
             "Download these users as CSV",
-            members.to_csv(index=False),
+            safe_csv(members),
             file_name=f"retention_{cohort}_period_{number}.csv",
             mime="text/csv",
         )
@@ -171,5 +172,5 @@ st.caption(
 )
 st.dataframe(adopt, hide_index=True)
 st.download_button(
-    "Download time to adopt as CSV", adopt.to_csv(index=False), file_name="time_to_adopt.csv", mime="text/csv"
+    "Download time to adopt as CSV", safe_csv(adopt), file_name="time_to_adopt.csv", mime="text/csv"
 )

@@ -9,6 +9,7 @@ import streamlit as st
 from analytics.funnels import ORDERS, funnel, funnel_users, known_activity_types
 from analytics.overview import data_days
 from ui.auth import current_viewer
+from ui.downloads import safe_csv
 from ui.filters import sidebar_filters
 from ui.navigation import require_page
 from ui.panels import chart_panel
@@ -133,7 +134,7 @@ if picked and picked[0].get("status") in ("converted", "dropped"):
         st.dataframe(users, hide_index=True, height=220)
         st.download_button(
             "Download these users as CSV",
-            users.to_csv(index=False),
+            safe_csv(users),
             file_name=f"funnel_step_{step}_{outcome}.csv",
             mime="text/csv",
         )
@@ -190,7 +191,7 @@ if chosen is not None:
         st.dataframe(result.breakdown, hide_index=True)
         st.download_button(
             "Download as CSV",
-            result.breakdown.to_csv(index=False),
+            safe_csv(result.breakdown),
             file_name="funnel_breakdown.csv",
             mime="text/csv",
         )

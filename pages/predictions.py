@@ -12,6 +12,7 @@ from analytics.predict.summary import (
 )
 from config.permissions import Permission
 from ui.auth import current_viewer
+from ui.downloads import safe_csv
 from ui.navigation import require_page
 from ui.panels import chart_panel
 from ui.state import cached, database, shown_errors
@@ -83,7 +84,7 @@ st.dataframe(
     },
     key="churn_table",
 )
-st.download_button("Download this list as CSV", risk.to_csv(index=False), "churn_risk.csv", "text/csv")
+st.download_button("Download this list as CSV", safe_csv(risk), "churn_risk.csv", "text/csv")
 st.caption(
     "Churn: no event in the next 30 days. Bands: low below 20%, medium 20-50%, high from 50%. Reasons: the "
     "signs on which the user looks riskier than three quarters of users who stayed (docs/models.md)."
@@ -157,5 +158,5 @@ chart_panel(bars, days.drop(columns="order"), definition="Users active in the la
 st.subheader("Next skill levels, soonest first")
 st.dataframe(levels, hide_index=True, key="levels_table")
 st.download_button(
-    "Download skill predictions as CSV", levels.to_csv(index=False), "skill_levels.csv", "text/csv"
+    "Download skill predictions as CSV", safe_csv(levels), "skill_levels.csv", "text/csv"
 )

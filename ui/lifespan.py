@@ -18,8 +18,7 @@ from analytics.auth.cookie_key import check_cookie_key
 from analytics.auth.passwords import BCRYPT_ROUNDS, dummy_hash
 from analytics.db import open_database
 from analytics.errors import AnalyticsError
-from analytics.jobs import server_jobs
-from analytics.scheduler import Scheduler
+from analytics.jobs import server_schedulers
 from config.settings import Settings, load_settings
 
 
@@ -45,8 +44,10 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
         print(f"Pulse cannot start: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
     dummy_hash(BCRYPT_ROUNDS)  # computed now, so the first sign-in of an unknown name is not slower
-    scheduler = Scheduler(database, server_jobs(settings))
-    scheduler.start()
+    schedulers = server_schedulers(database, settings)
+    for scheduler in schedulers:
+        scheduler.start()
     yield
-    scheduler.stop()
+    for scheduler in schedulers:
+        scheduler.stop()
     database.close()

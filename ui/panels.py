@@ -8,6 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from ui.downloads import safe_csv
+
 
 def chart_panel(
     chart: alt.TopLevelMixin,
@@ -23,7 +25,7 @@ def chart_panel(
     left.caption(definition)
     right.download_button(
         "Download CSV",
-        frame.to_csv(index=False),
+        safe_csv(frame),
         file_name=f"{re.sub(r'[^a-z0-9_]+', '_', key.lower())}.csv",
         mime="text/csv",
         key=f"{key}-csv",

@@ -26,6 +26,8 @@ def enqueue(cursor: duckdb.DuckDBPyConnection, changed: str) -> None:
 
 def drain_rollup_queue(db: Database, *, settings: Settings | None = None) -> int:
     """Refresh the rollups of every queued event and empty the queue, in one transaction; events drained."""
+    if not db.scalar("SELECT count(*) FROM rollup_queue"):
+        return 0  # no transaction, so cached results stay valid while nothing is tracked
     zone = (settings or load_settings()).reporting_timezone
     with db.transaction() as cursor:
         queued = cursor.execute("SELECT count(*) FROM rollup_queue").fetchall()[0][0]

@@ -45,3 +45,16 @@ def test_thread_runs_jobs_and_stops(db):
         time.sleep(0.01)
     scheduler.stop()
     assert len(calls) >= 3
+
+
+def test_server_lanes_keep_slow_jobs_apart(db):
+    from analytics.jobs import server_schedulers
+    from config.settings import Settings
+
+    quick, slow = server_schedulers(db, Settings(retention_days=30))
+    assert [job.name for job in quick.jobs] == ["refresh rollups of tracked events"]
+    assert "retention policy" in [job.name for job in slow.jobs]
+    assert "retention policy" not in [job.name for job in server_schedulers(db, Settings())[1].jobs]
+    assert db.data_version == 0
+    quick.run_due()  # an empty queue must not count as a data change (it would empty every cache)
+    assert db.data_version == 0

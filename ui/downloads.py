@@ -1,0 +1,12 @@
+"""CSV downloads from pages: cells that a spreadsheet would run as formulas are neutralised first."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.privacy import neutralise_csv_frame
+
+
+def safe_csv(frame: pd.DataFrame) -> str:
+    """`frame` as CSV text with a header row, safe to open in a spreadsheet."""
+    return neutralise_csv_frame(frame).to_csv(index=False)

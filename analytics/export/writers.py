@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from importlib.util import find_spec
 from pathlib import Path
 
 import duckdb
@@ -19,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+from openpyxl import Workbook
 
 from analytics.db import quote_ident
 from analytics.errors import AnalyticsError
@@ -31,7 +31,6 @@ MEDIA_TYPES = {
     "jsonl": "application/x-ndjson",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-XLSX_PACKAGE_PIN = "openpyxl==3.1.5"
 XLSX_MAX_ROWS = 1_048_575
 """Excel's sheet limit (1,048,576 rows) less the header row."""
 
@@ -45,11 +44,6 @@ def check_format(file_format: str | None, path: Path | None = None) -> str:
     if chosen not in FORMATS:
         told = f"--format {file_format!r}" if file_format else f"the extension of {path}"
         raise AnalyticsError(f"Unknown export format from {told}. Formats: {', '.join(FORMATS)}.")
-    if chosen == "xlsx" and find_spec("openpyxl") is None:
-        raise AnalyticsError(
-            f"The xlsx format needs the openpyxl package, which is not installed (add {XLSX_PACKAGE_PIN} "
-            "to requirements.txt); export as csv, parquet or jsonl instead."
-        )
     return chosen
 
 
@@ -205,8 +199,7 @@ def _write_jsonl(
 
 
 def _write_xlsx(schema: pa.Schema, batches: Iterator[pa.RecordBatch], path: Path) -> int:
-    """One sheet with a header row; needs openpyxl (checked by `check_format`)."""
-    from openpyxl import Workbook
+    """One sheet with a header row."""
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("data")

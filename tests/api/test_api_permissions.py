@@ -19,8 +19,38 @@ SAMPLE_REQUESTS = {
     ("GET", "/analytics/health"): {},
     ("POST", "/analytics/track"): {"json": [EVENT]},
     ("GET", "/me"): {},
+    ("GET", "/analytics"): {},
+    ("GET", "/analytics/{user_id}"): {},
+    ("GET", "/analytics/summary"): {},
+    ("GET", "/analytics/summary/{user_id}"): {},
+    ("GET", "/analytics/dashboard"): {},
+    ("GET", "/analytics/dashboard/{user_id}"): {},
+    ("GET", "/analytics/behavior"): {},
+    ("GET", "/analytics/behavior/{user_id}"): {},
+    ("GET", "/analytics/performance"): {},
+    ("GET", "/analytics/performance/{user_id}"): {},
+    ("GET", "/analytics/engagement"): {},
+    ("GET", "/analytics/engagement/{user_id}"): {},
+    ("GET", "/analytics/trends"): {},
+    ("GET", "/analytics/trends/{user_id}"): {},
+    ("GET", "/analytics/predictions"): {},
+    ("GET", "/analytics/predictions/{user_id}"): {},
+    ("GET", "/analytics/recommendations"): {},
+    ("GET", "/analytics/recommendations/{user_id}"): {},
+    ("GET", "/analytics/insights"): {},
+    ("GET", "/analytics/insights/{user_id}"): {},
+    ("GET", "/analytics/realtime"): {},
+    ("POST", "/analytics/predictions"): {"json": {}},
+    ("POST", "/analytics/recommendations"): {"json": {"user_ids": ["u1"]}},
+    ("POST", "/analytics/compare"): {"json": {"user_ids": ["u1"]}},
+    ("POST", "/analytics/export"): {"json": {"dataset": "users"}},
+    ("POST", "/analytics/batch-analysis"): {"json": {}},
+    ("GET", "/analytics/batch-analysis/{job_id}"): {},
 }
 """One request per endpoint; a new endpoint must be added here, which adds its row to the document."""
+PATH_VALUES = {"user_id": "u1", "job_id": "no-such-job"}
+"""What fills a path's {placeholders}: the member's own user (so the cell shows what a member may do
+with their own id; other users' ids are refused, see tests/api/test_api_members.py) and an unknown job."""
 
 
 def outcome(response, method: str, path: str) -> str:
@@ -38,7 +68,9 @@ def api_table(env) -> str:
     for (method, path), request in SAMPLE_REQUESTS.items():
         cells = []
         for role in COLUMNS:
-            response = env.client.request(method, path, headers=env.headers(role), **request)
+            response = env.client.request(
+                method, path.format(**PATH_VALUES), headers=env.headers(role), **request
+            )
             cells.append(outcome(response, method, path))
         rows.append([f"`{method} /api/v1{path}`", *cells])
     return markdown_table(["endpoint", *(role or "no token" for role in COLUMNS)], rows)

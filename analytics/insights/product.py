@@ -155,6 +155,11 @@ def _moments(values: ir.NumericValue) -> dict[str, ir.Scalar]:
     return {"n": values.count(), "mean": values.mean(), "var": values.var(how="sample")}
 
 
+ALL_USERS = "\0all"
+NO_PLAN = "\0none"
+"""Group labels that no real plan name can take: the whole population, and users without a plan."""
+
+
 def _performance(db: Database, filters: Filters) -> list[Insight]:
     rows = []
     for period, window in (("current", filters), ("previous", filters.previous())):
@@ -163,12 +168,12 @@ def _performance(db: Database, filters: Filters) -> list[Insight]:
             f"{name}__{key}": expr for name in PERFORMANCE for key, expr in _moments(metrics[name]).items()
         }
         by_plan = db.run(metrics.group_by("plan").aggregate(**columns)).assign(period=period)
-        overall = db.run(metrics.aggregate(**columns)).assign(period=period, plan=None)
+        by_plan["plan"] = by_plan["plan"].astype(object).where(by_plan["plan"].notna(), NO_PLAN)
+        overall = db.run(metrics.aggregate(**columns)).assign(period=period, plan=ALL_USERS)
         rows.extend([by_plan, overall])
     table = pd.concat(rows, ignore_index=True)
-    table["plan"] = table["plan"].astype(object).where(table["plan"].notna(), None)
     found = []
-    for plan, group in table.groupby(table["plan"].fillna(""), sort=True):
+    for plan, group in table.groupby("plan", sort=True):
         sides = group.set_index("period")
         if not {"current", "previous"} <= set(sides.index):
             continue
@@ -180,12 +185,12 @@ def _performance(db: Database, filters: Filters) -> list[Insight]:
             value, baseline = float(now[f"{name}__mean"]), float(before[f"{name}__mean"])
             p_value = welch_p(value, now[f"{name}__var"], n_now, baseline, before[f"{name}__var"], n_before)
             effect = relative_effect(value, baseline)
-            who = f"{plan} users" if plan else "all users"
+            who = {ALL_USERS: "all users", NO_PLAN: "users without a plan"}.get(plan, f"{plan} users")
             text = (
                 f"{label} of {who} {'rose' if effect > 0 else 'fell'} {abs(effect):.1%} against the previous "
                 f"{filters.days} days ({fmt.format(value)} vs {fmt.format(baseline)} per user)"
             )
-            query = {"segment": f"plan={plan}"} if plan else {}
+            query = {} if plan in (ALL_USERS, NO_PLAN) else {"segment": f"plan={plan}"}
             found.append(
                 _insight(
                     text,

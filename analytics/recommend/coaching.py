@@ -84,10 +84,10 @@ def coaching_recommendations(
         _completion(metrics, targets, window_days),
         _feature(db, window, targets, as_of, window_days),
     ]
-    found = pd.concat([part for part in parts if not part.empty], ignore_index=True)
-    if found.empty:
+    found = [part for part in parts if not part.empty]
+    if not found:
         return pd.DataFrame(columns=COACHING_COLUMNS)
-    return found.sort_values(["user_id", "priority_score"], ascending=[True, False], ignore_index=True)[
+    return pd.concat(found, ignore_index=True).sort_values(["user_id", "priority_score"], ascending=[True, False], ignore_index=True)[
         COACHING_COLUMNS
     ]
 

@@ -23,6 +23,7 @@ from analytics.predict import churn, engagement, performance, skill
 from analytics.predict.estimators import one_thread
 from analytics.predict.features import Windows, data_span, load_windows
 from analytics.predict.store import PredictionSet, write_quality
+from analytics.recommend.generate import build_recommendations
 from analytics.viewer import Viewer
 from config.permissions import Permission
 
@@ -44,6 +45,7 @@ class BatchContext:
     """What every step may read: the database, the as-of day, the shared windows, earlier outputs."""
 
     db: Database
+    viewer: Viewer
     as_of: date
     first_day: date
     say: Callable[[str], None]
@@ -87,8 +89,16 @@ STEPS: list[Step] = [
     Step("engagement", lambda context: engagement.engagement_predictions(context.windows)),
     Step("performance", lambda context: performance.performance_predictions(context.windows)),
     Step("skill", lambda context: skill.skill_predictions(context.db, as_of=context.as_of)),
+    Step(
+        "recommendations",
+        lambda context: build_recommendations(
+            context.db, context.viewer, as_of=context.as_of, progress=context.say, evaluate=True
+        ),
+    ),
 ]
-"""The run's steps, in order; churn's confidence_score is max(p, 1 - p), how sure its band call is."""
+"""The run's steps, in order; churn's confidence_score is max(p, 1 - p), how sure its band call is.
+
+The recommendations step needs GENERATE_RECOMMENDATIONS as well (build_recommendations checks it)."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +136,7 @@ def run_batch(
     def say(message: str) -> None:
         report(done / stages, message)
 
-    context = BatchContext(db=db, as_of=day, first_day=first_day, say=say)
+    context = BatchContext(db=db, viewer=viewer, as_of=day, first_day=first_day, say=say)
     with one_thread():
         for step in steps:
             say(f"{step.name}: fitting and scoring")

@@ -19,9 +19,10 @@ def test_a_run_writes_every_model_and_its_quality(seeded_db):
     calls: list[tuple[float, str]] = []
     summary = run_batch(seeded_db, SYSTEM, progress=lambda share, message: calls.append((share, message)))
     assert summary.as_of == SEEDED_END
-    assert set(summary.rows) == {"churn", "engagement", "performance", "skill"}
+    assert set(summary.rows) == {"churn", "engagement", "performance", "skill", "recommendations"}
     assert all(count > 0 for count in summary.rows.values())
     stored = dict(seeded_db.rows("SELECT prediction_type, count(*) FROM predictions GROUP BY ALL"))
+    stored["recommendations"] = seeded_db.scalar("SELECT count(*) FROM recommendations")
     assert stored == summary.rows
     assert set(seeded_db.rows("SELECT DISTINCT as_of FROM predictions")) == {(SEEDED_END,)}
     shares = [share for share, _ in calls]

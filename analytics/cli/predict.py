@@ -114,8 +114,16 @@ def _quality_line(figures: dict) -> str:
             f"PR AUC {model['pr_auc']:.3f} ({baseline['pr_auc']:.3f}), "
             f"Brier {model['brier']:.3f} ({baseline['brier']:.3f}), chosen {figures['chosen']}"
         )
+    if "item_model" in figures:
+        item = figures["item_model"]
+        return (
+            f"hit-rate@{item['k']} {item['hit_rate']:.1%} (most-popular {item['baseline_hit_rate']:.1%}) "
+            f"over {item['users']:,} users"
+        )
     parts = []
     for measure, values in figures.items():
+        if not isinstance(values, dict):
+            continue
         if "mae" in values:
             parts.append(
                 f"{measure} MAE {values['mae']:.3f} (baseline {values['baseline_mae']:.3f}) {values['unit']}"

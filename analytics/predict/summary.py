@@ -81,6 +81,8 @@ def regression_quality(db: Database, viewer: Viewer) -> pd.DataFrame:
         if prediction == "churn":
             continue
         for measure, values in measures.items():
+            if not isinstance(values, dict):
+                continue  # counts, not a measured error (the recommendations step stores some)
             mae, baseline_mae = (
                 values.get("mae", values.get("mae_days")),
                 values.get("baseline_mae", values.get("baseline_mae_days")),

@@ -4,10 +4,13 @@ from datetime import timedelta
 
 import streamlit as st
 
+from analytics.filters import Filters
 from analytics.overview import daily_active_users, data_days, overview_kpis
 from ui.auth import current_viewer
 from ui.charts import time_series
+from ui.downloads import safe_csv
 from ui.navigation import require_page
+from ui.pins import pin_button
 from ui.state import cached, database, shown_errors
 
 KPI_LABELS = {
@@ -55,4 +58,5 @@ st.altair_chart(
     width="stretch",
 )
 st.caption("Daily active users: distinct users with at least one event that day (reporting time zone).")
-st.download_button("Download this data as CSV", dau.to_csv(index=False), "daily_active_users.csv", "text/csv")
+st.download_button("Download this data as CSV", safe_csv(dau), "daily_active_users.csv", "text/csv")
+pin_button(viewer, "overview.dau", filters=Filters(start=start, end=end), last_day=last_day)

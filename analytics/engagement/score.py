@@ -111,6 +111,17 @@ def engagement_scores(
     return found[SCORE_COLUMNS].reset_index(drop=True)
 
 
+def user_engagement_score(db: Database, viewer: Viewer, user_id: str, *, as_of: date) -> pd.Series | None:
+    """One user's SCORE_COLUMNS on `as_of`, from their activity up to then; None if they had none.
+
+    Narrowed to the user before it runs, so DuckDB reads only their rows (not every active user's).
+    """
+    viewer.require_user(user_id, Permission.VIEW_USER_ENGAGEMENT)
+    scored = _scores(Filters(start=date.min, end=as_of), as_of)
+    found = db.run(scored.filter(scored.user_id == user_id))
+    return None if found.empty else found[SCORE_COLUMNS].iloc[0]
+
+
 def engagement_distribution(
     db: Database, viewer: Viewer, filters: Filters, *, as_of: date | None = None
 ) -> pd.DataFrame:

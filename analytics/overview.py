@@ -1,37 +1,29 @@
-"""The overview's numbers: headline KPIs against the previous period, and daily active users.
+"""The overview's numbers: headline KPIs against the previous period, daily series, and top movers.
 
 Days are reporting-zone calendar days (the rollups are built in that zone); a period is inclusive of
-both ends and is compared with the period of the same length just before it.
+both ends and is compared with the period of the same length just before it. Days that have not ended
+yet (today) are marked incomplete and left out of averages and of the rolling WAU/MAU.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-import ibis
+import numpy as np
 import pandas as pd
 
 from analytics.db import Database
+from analytics.engagement.activity import day_bounds, first_active_days, int_column, reporting_today
+from analytics.engagement.stickiness import rolling_active_users
 from analytics.errors import AnalyticsError
-from analytics.schema import SESSIONS, USER_DAILY, analysable
+from analytics.filters import Filters, segment_filter
+from analytics.schema import SESSIONS, USER_DAILY, USERS, analysable
 from analytics.viewer import Viewer
 from config.permissions import Permission
 from config.settings import load_settings
 
-KPI_NAMES = ("active_users", "new_users", "events", "sessions")
-
-
-def _check_period(start: date, end: date) -> int:
-    if end < start:
-        raise AnalyticsError(f"The period must end on or after its start. Got start={start}, end={end}.")
-    return (end - start).days + 1
-
-
-def local_midnight_utc(day: date, zone: str) -> datetime:
-    """The naive-UTC instant at which `day` begins in `zone` (how local days map onto stored times)."""
-    local = datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
-    return local.astimezone(UTC).replace(tzinfo=None)
+KPI_NAMES = ("dau", "wau", "mau", "stickiness_pct", "active_users", "new_users", "sessions", "events")
+MOVER_DIMENSIONS = ("country", "plan", "platform")
 
 
 def data_days(db: Database, viewer: Viewer) -> tuple[date, date] | None:
@@ -45,76 +37,130 @@ def data_days(db: Database, viewer: Viewer) -> tuple[date, date] | None:
     return pd.Timestamp(first).date(), pd.Timestamp(last).date()
 
 
-def overview_kpis(db: Database, viewer: Viewer, *, start: date, end: date) -> pd.DataFrame:
-    """Headline figures for [start, end] and the equally long period before it.
+def daily_kpis(db: Database, viewer: Viewer, filters: Filters, *, today: date | None = None) -> pd.DataFrame:
+    """One row per day of the period (zeros included), for charts and sparklines.
 
-    Columns: metric (one of KPI_NAMES), value, previous, change_pct (None when previous is 0).
-    - active_users: distinct users with at least one event in the period;
-    - new_users: users whose first event ever falls in the period;
-    - events: events in the period;
-    - sessions: sessions that started in the period.
+    Columns: day, dau, wau (users active in the 7 days ending that day), mau (30 days), stickiness_pct
+    (dau / mau), new_users (first event ever that day), events, sessions (started that day), complete.
     """
     viewer.require_aggregate(Permission.VIEW_USER_ENGAGEMENT)
-    length_days = _check_period(start, end)
-    previous_start = start - timedelta(days=length_days)
     zone = load_settings().reporting_timezone
+    daily = segment_filter(analysable(USER_DAILY), filters)
+    in_range = daily.filter(daily.day.between(filters.start, filters.end))
+    events = db.run(in_range.group_by("day").aggregate(events=in_range.event_count.sum()))
 
-    daily = analysable(USER_DAILY)
-    window = daily.filter(daily.day.between(previous_start, end))
-    current = window.day >= start
-    activity = db.run(
-        window.aggregate(
-            active_users=window.user_id.nunique(where=current),
-            previous_active_users=window.user_id.nunique(where=~current),
-            events=window.event_count.sum(where=current),
-            previous_events=window.event_count.sum(where=~current),
-        )
-    ).iloc[0]
+    firsts = first_active_days(filters)
+    firsts = firsts.filter(firsts.first_day.between(filters.start, filters.end))
+    new = db.run(firsts.group_by(day=firsts.first_day).aggregate(new_users=firsts.count()))
 
-    first_days = daily.group_by("user_id").aggregate(first_day=daily.day.min())
-    newcomers = first_days.filter(first_days.first_day.between(previous_start, end))
-    new = db.run(
-        newcomers.aggregate(
-            new_users=(newcomers.first_day >= start).sum(),
-            previous_new_users=(newcomers.first_day < start).sum(),
-        )
-    ).iloc[0]
-
-    sessions = analysable(SESSIONS)
-    split = local_midnight_utc(start, zone)
-    period_end = local_midnight_utc(end + timedelta(days=1), zone)
-    in_range = sessions.filter(
-        (sessions.started_at >= local_midnight_utc(previous_start, zone)) & (sessions.started_at < period_end)
+    bounds = day_bounds(filters.start, filters.end, zone)
+    sessions = segment_filter(analysable(SESSIONS), filters)
+    started = sessions.join(
+        bounds, (sessions.started_at >= bounds.starts_at) & (sessions.started_at < bounds.ends_at)
     )
-    started = db.run(
-        in_range.aggregate(
-            sessions=(in_range.started_at >= ibis.literal(split)).sum(),
-            previous_sessions=(in_range.started_at < ibis.literal(split)).sum(),
-        )
-    ).iloc[0]
+    counted = db.run(started.group_by("day").aggregate(sessions=started.count()))
 
-    values = {
-        "active_users": (activity["active_users"], activity["previous_active_users"]),
-        "new_users": (new["new_users"], new["previous_new_users"]),
-        "events": (activity["events"], activity["previous_events"]),
-        "sessions": (started["sessions"], started["previous_sessions"]),
+    week = rolling_active_users(db, filters, window_days=7).rename(columns={"active": "wau"})
+    month = rolling_active_users(db, filters, window_days=30).rename(columns={"active": "mau"})
+    frame = week.merge(month[["day", "mau"]], on="day")
+    for found in (events, new, counted):
+        found["day"] = pd.to_datetime(found["day"]).dt.date
+        frame = frame.merge(found, on="day", how="left")
+    for column in ("new_users", "events", "sessions"):
+        frame[column] = int_column(frame[column])
+    frame["stickiness_pct"] = np.round(100.0 * frame["dau"] / frame["mau"].where(frame["mau"] > 0), 1)
+    frame["complete"] = frame["day"] < reporting_today(today)
+    return frame[["day", "dau", "wau", "mau", "stickiness_pct", "new_users", "events", "sessions", "complete"]]
+
+
+def _period_figures(db: Database, filters: Filters, days: pd.DataFrame) -> dict[str, float]:
+    """The headline figures of one period from its daily rows (complete days only for averages)."""
+    complete = days[days["complete"]]
+    last = complete.iloc[-1] if len(complete) else None
+    daily = segment_filter(analysable(USER_DAILY), filters)
+    in_range = daily.filter(daily.day.between(filters.start, filters.end))
+    active = db.run(in_range.aggregate(users=in_range.user_id.nunique()))["users"].iloc[0]
+    dau = float(complete["dau"].mean()) if len(complete) else 0.0
+    mau = float(last["mau"]) if last is not None else 0.0
+    return {
+        "dau": round(dau, 1),
+        "wau": float(last["wau"]) if last is not None else 0.0,
+        "mau": mau,
+        "stickiness_pct": round(100.0 * dau / mau, 1) if mau else 0.0,
+        "active_users": float(active or 0),
+        "new_users": float(days["new_users"].sum()),
+        "sessions": float(days["sessions"].sum()),
+        "events": float(days["events"].sum()),
     }
+
+
+def overview_kpis(db: Database, viewer: Viewer, filters: Filters, *, today: date | None = None) -> pd.DataFrame:
+    """Headline figures of the period against the equally long period before it.
+
+    Columns: metric (one of KPI_NAMES), value, previous, change_pct (None when previous is 0).
+    dau is the mean over complete days; wau and mau are the rolling counts on the last complete day;
+    stickiness_pct = dau / mau; active_users are distinct users in the whole period; new_users had their
+    first event ever in the period; sessions started in it; events happened in it.
+    """
+    viewer.require_aggregate(Permission.VIEW_USER_ENGAGEMENT)
+    current = _period_figures(db, filters, daily_kpis(db, viewer, filters, today=today))
+    before = filters.previous()
+    previous = _period_figures(db, before, daily_kpis(db, viewer, before, today=today))
     rows = []
     for name in KPI_NAMES:
-        value, previous = (0 if pd.isna(v) else int(v) for v in values[name])
-        change = round(100.0 * (value - previous) / previous, 1) if previous else None
-        rows.append({"metric": name, "value": value, "previous": previous, "change_pct": change})
+        value, earlier = current[name], previous[name]
+        change = round(100.0 * (value - earlier) / earlier, 1) if earlier else None
+        rows.append({"metric": name, "value": value, "previous": earlier, "change_pct": change})
     return pd.DataFrame(rows)
 
 
-def daily_active_users(db: Database, viewer: Viewer, *, start: date, end: date) -> pd.DataFrame:
-    """One row per day in [start, end], zeros included. Columns: day (date), active_users."""
+def daily_active_users(db: Database, viewer: Viewer, filters: Filters) -> pd.DataFrame:
+    """One row per day of the period, zeros included. Columns: day (date), active_users."""
     viewer.require_aggregate(Permission.VIEW_USER_ENGAGEMENT)
-    _check_period(start, end)
-    daily = analysable(USER_DAILY)
-    in_range = daily.filter(daily.day.between(start, end))
+    daily = segment_filter(analysable(USER_DAILY), filters)
+    in_range = daily.filter(daily.day.between(filters.start, filters.end))
     counted = db.run(in_range.group_by("day").aggregate(active_users=in_range.user_id.nunique()))
     counted["day"] = pd.to_datetime(counted["day"]).dt.date
-    every_day = pd.DataFrame({"day": [start + timedelta(days=i) for i in range((end - start).days + 1)]})
+    every_day = pd.DataFrame({"day": [filters.start + timedelta(days=i) for i in range(filters.days)]})
     merged = every_day.merge(counted, on="day", how="left").fillna({"active_users": 0})
     return merged.astype({"active_users": "int64"})
+
+
+def top_movers(
+    db: Database,
+    viewer: Viewer,
+    filters: Filters,
+    *,
+    dimensions: tuple[str, ...] = MOVER_DIMENSIONS,
+    top_n: int = 5,
+    min_users: int = 20,
+) -> pd.DataFrame:
+    """Segments whose active users changed most against the previous period.
+
+    Columns: dimension, value, active_users, previous, change, change_pct; sorted by |change|, at most
+    `top_n` rows, only segments with at least `min_users` active users in one of the two periods.
+    """
+    viewer.require_aggregate(Permission.VIEW_USER_ENGAGEMENT)
+    unknown = sorted(set(dimensions) - set(MOVER_DIMENSIONS))
+    if unknown:
+        raise AnalyticsError(f"top_movers dimensions must be among {MOVER_DIMENSIONS}. Got {unknown}.")
+    before = filters.previous()
+    daily = segment_filter(analysable(USER_DAILY), filters)
+    both = daily.filter(daily.day.between(before.start, filters.end)).join(USERS, "user_id")
+    current = both.day >= filters.start
+    found = []
+    for dimension in dimensions:
+        grouped = db.run(
+            both.group_by(value=both[dimension]).aggregate(
+                active_users=both.user_id.nunique(where=current),
+                previous=both.user_id.nunique(where=~current),
+            )
+        )
+        found.append(grouped.assign(dimension=dimension))
+    movers = pd.concat(found, ignore_index=True).dropna(subset=["value"])
+    movers = movers[(movers["active_users"] >= min_users) | (movers["previous"] >= min_users)].copy()
+    movers["change"] = movers["active_users"] - movers["previous"]
+    movers["change_pct"] = np.round(100.0 * movers["change"] / movers["previous"].where(movers["previous"] > 0), 1)
+    movers = movers.reindex(movers["change"].abs().sort_values(ascending=False).index).head(top_n)
+    columns = ["dimension", "value", "active_users", "previous", "change", "change_pct"]
+    return movers[columns].reset_index(drop=True)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from analytics.filters import Grain, period_end
+
+
+def local_midnight_utc(day: date, zone: str) -> datetime:
+    """The naive-UTC instant at which `day` begins in `zone` (how local days map onto stored times)."""
+    local = datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def today_in_zone(zone: str, now: datetime | None = None) -> date:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body
-from starlette.responses import JSONResponse
 
 
 class BodySizeLimit:

@@ -56,9 +56,11 @@ class Period(BaseModel):
 
 
 class Kpi(BaseModel):
-    metric: str = Field(description="active_users, new_users, events or sessions.")
-    value: int
-    previous: int = Field(description="The same figure over the equally long period before.")
+    metric: str = Field(
+        description="dau, wau, mau, stickiness_pct, active_users, new_users, sessions or events (docs/metrics.md)."
+    )
+    value: float
+    previous: float = Field(description="The same figure over the equally long period before.")
     change_pct: float | None
 
 

@@ -1,24 +1,30 @@
 """Overview: the product's headline figures for a period, against the period before."""
 
-from datetime import timedelta
-
 import streamlit as st
 
-from analytics.filters import Filters
-from analytics.overview import daily_active_users, data_days, overview_kpis
+from analytics.overview import daily_kpis, data_days, overview_kpis, top_movers
+from analytics.periods import today_in_zone
+from config.settings import load_settings
 from ui.auth import current_viewer
-from ui.charts import time_series
-from ui.downloads import safe_csv
+from ui.filters import sidebar_filters
 from ui.navigation import require_page
+from ui.overview_charts import active_users_lines
+from ui.panels import chart_panel
 from ui.pins import pin_button
 from ui.state import cached, database, shown_errors
 
 KPI_LABELS = {
-    "active_users": "Active users",
-    "new_users": "New users",
-    "events": "Events",
-    "sessions": "Sessions",
+    "dau": ("DAU", "Mean daily active users over the period's complete days."),
+    "wau": ("WAU", "Users active in the 7 days ending on the last complete day."),
+    "mau": ("MAU", "Users active in the 30 days ending on the last complete day."),
+    "stickiness_pct": ("Stickiness", "DAU / MAU, in percent: how many days a month a user comes back."),
+    "active_users": ("Active users", "Distinct users with at least one event in the period."),
+    "new_users": ("New users", "Users whose first event ever falls in the period."),
+    "sessions": ("Sessions", "Sessions started in the period."),
+    "events": ("Events", "Events in the period."),
 }
+SPARKLINE = {"dau": "dau", "wau": "wau", "mau": "mau", "stickiness_pct": "stickiness_pct",
+             "active_users": "dau", "new_users": "new_users", "sessions": "sessions", "events": "events"}
 
 viewer = current_viewer()
 require_page("pages/overview.py", viewer)
@@ -30,33 +36,47 @@ with shown_errors():
     if span is None:
         st.info("No events yet. Import data with `python -m analytics import FILE --kind events`.")
         st.stop()
-    first_day, last_day = span
-    default_start = max(first_day, last_day - timedelta(days=27))
-    picked = st.date_input(
-        "Period", value=(default_start, last_day), min_value=first_day, max_value=last_day
-    )
-    if len(picked) != 2:
-        st.stop()
-    start, end = picked
-    kpis = cached(
-        "overview_kpis", lambda: overview_kpis(db, viewer, start=start, end=end),
-        role=viewer.role, start=start, end=end,
-    )
-    dau = cached(
-        "daily_active_users", lambda: daily_active_users(db, viewer, start=start, end=end),
-        role=viewer.role, start=start, end=end,
-    )
+    filters = sidebar_filters(*span, grain=False)
+    today = today_in_zone(load_settings().reporting_timezone)
+    key = {"role": viewer.role, "filters": filters, "today": today}
+    kpis = cached("overview_kpis", lambda: overview_kpis(db, viewer, filters, today=today), **key)
+    days = cached("daily_kpis", lambda: daily_kpis(db, viewer, filters, today=today), **key)
+    movers = cached("top_movers", lambda: top_movers(db, viewer, filters), **key)
 
-length_days = (end - start).days + 1
-st.caption(f"{start} to {end} ({length_days} days), compared with the {length_days} days before.")
-for column, row in zip(st.columns(len(kpis)), kpis.itertuples(), strict=True):
-    delta = None if row.change_pct is None else f"{row.change_pct:+.1f}%"
-    column.metric(KPI_LABELS[row.metric], f"{row.value:,}", delta, help=f"previous period: {row.previous:,}")
-
-st.altair_chart(
-    time_series(dau, x="day", y="active_users", title="Daily active users", y_title="active users"),
-    width="stretch",
+st.caption(
+    f"{filters.start} to {filters.end} ({filters.days} days), compared with the {filters.days} days before."
+    + ("" if days["complete"].all() else " Today is still in progress: it is left out of DAU, WAU and MAU.")
 )
-st.caption("Daily active users: distinct users with at least one event that day (reporting time zone).")
-st.download_button("Download this data as CSV", safe_csv(dau), "daily_active_users.csv", "text/csv")
-pin_button(viewer, "overview.dau", filters=Filters(start=start, end=end), last_day=last_day)
+for row_of_kpis in (kpis.iloc[:4], kpis.iloc[4:]):
+    for column, row in zip(st.columns(4), row_of_kpis.itertuples(), strict=True):
+        label, definition = KPI_LABELS[row.metric]
+        shown = f"{row.value:,.1f}%" if row.metric == "stickiness_pct" else f"{row.value:,.0f}"
+        column.metric(
+            label,
+            shown,
+            None if row.change_pct is None else f"{row.change_pct:+.1f}%",
+            help=f"{definition} Previous period: {row.previous:,.1f}.",
+            chart_data=days[SPARKLINE[row.metric]].tolist(),
+            border=True,
+        )
+
+chart_panel(
+    active_users_lines(days),
+    days,
+    definition="Users with at least one event that day (DAU), in the 7 days (WAU) and the 30 days (MAU) "
+    "ending that day; hollow points are days still in progress. Click the legend to hide a line.",
+    key="overview-active",
+)
+pin_button(viewer, "overview.dau", filters=filters, last_day=span[1])
+
+st.subheader("Top movers")
+if movers.empty:
+    st.caption("No segment with at least 20 active users changed.")
+else:
+    st.dataframe(
+        movers,
+        hide_index=True,
+        width="stretch",
+        column_config={"change_pct": st.column_config.NumberColumn("change %", format="%+.1f%%")},
+    )
+    st.caption("Countries, plans and platforms whose active users changed most against the previous period.")

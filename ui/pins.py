@@ -128,17 +128,15 @@ def _described(filters: Filters, *, rolling: bool) -> str:
 
 
 def _kpis(pin: PinView) -> None:
-    start, end = pin.filters.start, pin.filters.end
-    kpis = pin.load("overview_kpis", lambda: overview_kpis(pin.db, pin.viewer, start=start, end=end))
-    for column, row in zip(st.columns(len(kpis)), kpis.itertuples(), strict=True):
+    kpis = pin.load("overview_kpis", lambda: overview_kpis(pin.db, pin.viewer, pin.filters, today=pin.today))
+    for column, row in zip(st.columns(4) * 2, kpis.itertuples(), strict=True):
         delta = None if row.change_pct is None else f"{row.change_pct:+.1f}%"
-        label = row.metric.replace("_", " ").capitalize()
-        column.metric(label, f"{row.value:,}", delta, help=f"previous period: {row.previous:,}")
+        label = row.metric.replace("_pct", " %").replace("_", " ").capitalize()
+        column.metric(label, f"{row.value:,.1f}", delta, help=f"previous period: {row.previous:,.1f}")
 
 
 def _dau(pin: PinView) -> None:
-    start, end = pin.filters.start, pin.filters.end
-    dau = pin.load("daily_active_users", lambda: daily_active_users(pin.db, pin.viewer, start=start, end=end))
+    dau = pin.load("daily_active_users", lambda: daily_active_users(pin.db, pin.viewer, pin.filters))
     chart = time_series(dau, x="day", y="active_users", title="Daily active users", y_title="active users")
     chart_panel(chart, dau, definition="Distinct users with at least one event that day.", key=pin.key)
 

@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from analytics.filters import Filters, period_start, segment_filter
-from analytics.overview import local_midnight_utc
+from analytics.periods import local_midnight_utc
 from analytics.rollups import checked_zone
 from analytics.schema import EVENTS, SESSIONS, analysable
 

@@ -14,7 +14,7 @@ from importlib import import_module
 
 from analytics.errors import AnalyticsError
 
-COMMAND_MODULES = ("demo", "seed")
+COMMAND_MODULES = ("demo", "seed", "privacy", "accounts", "import_", "forecast", "predict", "recommend", "alerts", "export")
 """Modules of analytics.cli, each with `register(subparsers)` that sets `handler` on its parser."""
 
 

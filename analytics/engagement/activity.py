@@ -16,8 +16,7 @@ import pandas as pd
 from analytics.db import Database
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters, Grain, activity_filter, period_start, segment_filter
-from analytics.overview import local_midnight_utc
-from analytics.periods import today_in_zone
+from analytics.periods import local_midnight_utc, today_in_zone
 from analytics.schema import EVENTS, USER_DAILY, USER_DAILY_ACTIVITY, analysable
 from analytics.viewer import Viewer
 from config.permissions import Permission

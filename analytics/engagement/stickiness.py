@@ -76,21 +76,20 @@ def stickiness(
     return frame
 
 
-def dau_mau(db: Database, viewer: Viewer, filters: Filters, *, today: date | None = None) -> pd.DataFrame:
-    """Daily and rolling-30-day active users for each day of the filter range.
+def rolling_active_users(db: Database, filters: Filters, *, window_days: int) -> pd.DataFrame:
+    """For each day of the filter range: dau, and `active` = users active in the `window_days` ending that day.
 
-    Columns: day (date), dau, mau (users active in the 30 days ending that day), stickiness_pct
-    (dau / mau, 1 decimal; NaN when mau is 0), complete (False for today).
+    The caller checks permissions. Columns: day (date), dau, active.
     """
-    viewer.require_aggregate(Permission.VIEW_USER_ENGAGEMENT)
-    first = filters.start - timedelta(days=MAU_WINDOW_DAYS - 1)
+    first = filters.start - timedelta(days=window_days - 1)
     days = active_days(filters)
     days = days.filter(days.day.between(first, filters.end))
-    # Each user-day keeps its user in the MAU from that day until 30 days later or their next active day,
-    # whichever comes first; these spans never overlap, so MAU is a running sum of starts minus ends.
+    # Each user-day keeps its user in the window from that day until `window_days` later or their next
+    # active day, whichever comes first; these spans never overlap, so the count is a running sum of
+    # starts minus ends.
     following = days.day.lead().over(group_by="user_id", order_by="day")
     spans = days.mutate(following=following)
-    window_end = (spans.day + ibis.interval(days=MAU_WINDOW_DAYS)).cast("date")
+    window_end = (spans.day + ibis.interval(days=window_days)).cast("date")
     spans = spans.mutate(until=ibis.least(spans.following.fill_null(window_end), window_end))
     starts = db.run(spans.group_by("day").aggregate(dau=spans.count()))
     ends = db.run(spans.group_by(day=spans.until).aggregate(ended=spans.count()))
@@ -102,8 +101,18 @@ def dau_mau(db: Database, viewer: Viewer, filters: Filters, *, today: date | Non
         found["day"] = pd.to_datetime(found["day"]).dt.date
     frame = calendar.merge(starts, on="day", how="left").merge(ends, on="day", how="left")
     frame["dau"] = int_column(frame["dau"])
-    frame["mau"] = (frame["dau"] - int_column(frame["ended"])).cumsum().astype("int64")
-    frame = frame[frame["day"] >= filters.start].reset_index(drop=True)
+    frame["active"] = (frame["dau"] - int_column(frame["ended"])).cumsum().astype("int64")
+    return frame[frame["day"] >= filters.start].reset_index(drop=True)[["day", "dau", "active"]]
+
+
+def dau_mau(db: Database, viewer: Viewer, filters: Filters, *, today: date | None = None) -> pd.DataFrame:
+    """Daily and rolling-30-day active users for each day of the filter range.
+
+    Columns: day (date), dau, mau (users active in the 30 days ending that day), stickiness_pct
+    (dau / mau, 1 decimal; NaN when mau is 0), complete (False for today).
+    """
+    viewer.require_aggregate(Permission.VIEW_USER_ENGAGEMENT)
+    frame = rolling_active_users(db, filters, window_days=MAU_WINDOW_DAYS).rename(columns={"active": "mau"})
     frame["stickiness_pct"] = np.round(100.0 * frame["dau"] / frame["mau"].where(frame["mau"] > 0), 1)
     frame["complete"] = frame["day"] < reporting_today(today)
     return frame[["day", "dau", "mau", "stickiness_pct", "complete"]]

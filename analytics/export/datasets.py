@@ -25,8 +25,8 @@ from analytics.funnels import funnel
 from analytics.funnels.figures import STEP_COLUMNS
 from analytics.metrics import metric_series, parse_metric
 from analytics.metrics.spec import PLAIN_KINDS
-from analytics.overview import data_days, local_midnight_utc
-from analytics.periods import today_in_zone
+from analytics.overview import data_days
+from analytics.periods import local_midnight_utc, today_in_zone
 from analytics.predict.store import PREDICTIONS
 from analytics.schema import EVENTS, SESSIONS, USERS, analysable
 from analytics.viewer import Viewer

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from analytics.db import Database
 from analytics.filters import Filters
-from analytics.overview import local_midnight_utc
+from analytics.periods import local_midnight_utc
 
 
 def period_bounds(filters: Filters, zone: str) -> tuple[datetime, datetime]:

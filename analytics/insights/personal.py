@@ -23,8 +23,8 @@ import pandas as pd
 from analytics.db import Database
 from analytics.filters import Filters, literal_day
 from analytics.insights.significance import Insight, link, rank, relative_effect, score, two_proportion_p
-from analytics.overview import local_midnight_utc
 from analytics.peers import MIN_PEERS, PEER_METRICS, peer_percentiles, self_comparison
+from analytics.periods import local_midnight_utc
 from analytics.schema import EVENTS, USER_DAILY, analysable
 from analytics.viewer import Viewer
 from config.permissions import Permission

@@ -18,8 +18,7 @@ from analytics.db import Database
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters, Grain, literal_day, period_end, period_start, segment_filter
 from analytics.metrics.spec import ROLLUP_PROPERTIES, MetricSpec
-from analytics.overview import local_midnight_utc
-from analytics.periods import is_complete, today_in_zone
+from analytics.periods import is_complete, local_midnight_utc, today_in_zone
 from analytics.schema import EVENTS, SESSIONS, USER_DAILY, USER_DAILY_ACTIVITY, analysable
 from analytics.viewer import Viewer
 from config.permissions import Permission

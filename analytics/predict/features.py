@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics.db import Database
 from analytics.errors import AnalyticsError
-from analytics.overview import local_midnight_utc
+from analytics.periods import local_midnight_utc
 from analytics.schema import EVENTS, USER_DAILY, USERS, analysable
 from config.settings import load_settings
 

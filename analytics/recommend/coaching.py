@@ -25,8 +25,8 @@ import pandas as pd
 
 from analytics.db import Database
 from analytics.filters import Filters, literal_day
-from analytics.overview import local_midnight_utc
 from analytics.peers import MIN_PEERS, user_metrics
+from analytics.periods import local_midnight_utc
 from analytics.schema import EVENTS, USER_DAILY, USERS, analysable
 from analytics.viewer import Viewer
 from config.permissions import Permission

@@ -18,7 +18,8 @@ import pandas as pd
 
 from analytics.db import Database
 from analytics.errors import AnalyticsError
-from analytics.overview import data_days, local_midnight_utc
+from analytics.overview import data_days
+from analytics.periods import local_midnight_utc
 from analytics.recommend.implicit import ItemKNN, MostPopular, load_interactions
 from analytics.viewer import SYSTEM, Viewer
 from config.permissions import Permission

@@ -21,7 +21,8 @@ import pandas as pd
 from analytics.db import Database
 from analytics.errors import AnalyticsError, NotFoundError
 from analytics.filters import literal_day
-from analytics.overview import data_days, local_midnight_utc
+from analytics.overview import data_days
+from analytics.periods import local_midnight_utc
 from analytics.recommend import store
 from analytics.recommend.coaching import WINDOW_DAYS, coaching_recommendations, feature_item
 from analytics.recommend.evaluate import RecommenderQuality, evaluate_recommender

@@ -54,7 +54,7 @@ DashboardAnswer = Annotated[ProductDashboard | UserDashboard, Field(discriminato
 
 
 def _kpis(db: Database, viewer: Viewer, filters: Filters) -> list[Kpi]:
-    return rows(overview_kpis(db, viewer, start=filters.start, end=filters.end), Kpi)
+    return rows(overview_kpis(db, viewer, filters), Kpi)
 
 
 def _profile(db: Database, viewer: Viewer, user_id: str) -> UserProfile:
@@ -75,7 +75,7 @@ def _overview(
             period=Period.of(filters),
             kpis=_kpis(db, viewer, filters),
             daily_active_users=rows(
-                daily_active_users(db, viewer, start=filters.start, end=filters.end), DailyActiveUsers
+                daily_active_users(db, viewer, filters), DailyActiveUsers
             ),
         )
 
@@ -154,7 +154,7 @@ def _dashboard(
             period=Period.of(filters),
             kpis=_kpis(db, viewer, filters),
             daily_active_users=rows(
-                daily_active_users(db, viewer, start=filters.start, end=filters.end), DailyActiveUsers
+                daily_active_users(db, viewer, filters), DailyActiveUsers
             ),
             dau_mau=rows(dau_mau(db, viewer, filters), DauMau),
             engagement_bands=rows(band_counts(engagement_distribution(db, viewer, filters)), EngagementBand),

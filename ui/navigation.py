@@ -165,7 +165,7 @@ def build_navigation(viewer: Viewer) -> StreamlitPage:
     sections: dict[str, list[st.Page]] = {}
     for spec in allowed_pages(viewer):
         sections.setdefault(spec.section, []).append(st.Page(spec.path, title=spec.title, icon=spec.icon))
-    return st.navigation(sections)
+    return st.navigation(sections, expanded=True)
 
 
 def require_page(path: str, viewer: Viewer) -> None:

@@ -12,7 +12,7 @@ def submit(app, form_key: str) -> None:
 
 
 def test_member_creates_a_token_shown_once_and_revokes_it(seeded_app_env):
-    app = sign_in("member", "pulse-member-demo")
+    app = sign_in("member", "pulse-member-demo").switch_page("pages/account.py").run()
     assert app.title[0].value == "My account"
     assert app.subheader[0].value == "Your data"
     assert app.radio[0].options == ["personal"]  # members may not create tracking tokens
@@ -31,7 +31,7 @@ def test_member_creates_a_token_shown_once_and_revokes_it(seeded_app_env):
 
 
 def test_member_downloads_their_own_data(seeded_app_env):
-    app = sign_in("member", "pulse-member-demo")
+    app = sign_in("member", "pulse-member-demo").switch_page("pages/account.py").run()
     next(b for b in app.button if b.label.startswith("Prepare a download")).click().run()
     assert not app.exception and not app.error
     assert app.get("download_button")[0].label == "Download my data (zip)"

@@ -12,7 +12,7 @@ from analytics.alerts import alerts_job, evaluate
 from analytics.alerts.evaluate import evaluate_rules, judge, latest_complete_period, replay
 from analytics.alerts.rules import AlertRule, create_rule, update_rule
 from analytics.errors import AnalyticsError, PermissionDenied
-from analytics.jobs import server_jobs
+from analytics.jobs import slow_jobs
 from analytics.periods import today_in_zone
 from analytics.scheduler import Scheduler
 from analytics.viewer import SYSTEM, Viewer
@@ -203,4 +203,4 @@ def test_the_server_job_judges_yesterday(daily):
     assert job.last_error is None
     yesterday = today_in_zone(load_settings().reporting_timezone) - timedelta(days=1)
     assert db.rows("SELECT period_start::DATE, observed FROM alerts") == [(yesterday, 0.0)]
-    assert job.name in [registered.name for registered in server_jobs(load_settings())]
+    assert job.name in [registered.name for registered in slow_jobs(load_settings())]

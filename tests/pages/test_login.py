@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import time
 
 import jwt
@@ -124,8 +125,9 @@ def test_server_refuses_to_start_with_a_weak_key_outside_demo_mode(
         async with startup.lifespan(None):
             pass
 
-    with pytest.raises(SystemExit) as stopped:
-        asyncio.run(start())
+    # A thread of its own: Playwright's sync API may own this thread's event loop when browser tests ran first.
+    with ThreadPoolExecutor(max_workers=1) as runner, pytest.raises(SystemExit) as stopped:
+        runner.submit(asyncio.run, start()).result()
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("Pulse cannot start:") and message in err

@@ -23,6 +23,7 @@ from analytics.errors import SchemaError
 from config.settings import Settings, load_settings
 
 QUERY_TIMES_KEPT = 10_000
+CLOSE_WAIT_S = 10.0
 
 
 def quote_ident(name: str) -> str:
@@ -68,6 +69,12 @@ class Database:
             ) from exc
         try:
             migrate(connection, self.path)
+        except duckdb.Error as exc:  # e.g. a truncated file: DuckDB opens it, reading its tables fails
+            connection.close()
+            raise SchemaError(
+                f"The database file {self.path} cannot be read: {exc}. "
+                "Restore it from a backup or move it away to start with an empty one."
+            ) from exc
         except BaseException:
             connection.close()
             raise
@@ -104,6 +111,7 @@ class Database:
     def transaction(self, *, data_changed: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write transaction: all of it commits, or none of it does.
 
+        A write the disk refuses (full, read-only) raises SchemaError, the transaction rolled back.
         `data_changed=False` marks bookkeeping writes (audit records, login state) that leave analytic
         results as they were, so cached results stay valid.
         """
@@ -112,10 +120,15 @@ class Database:
             cursor.execute("BEGIN TRANSACTION")
             try:
                 yield cursor
-            except BaseException:
+            except BaseException as exc:
                 cursor.execute("ROLLBACK")
+                if isinstance(exc, duckdb.IOException):
+                    raise SchemaError(_explain_write_failure(self.path, exc)) from exc
                 raise
-            cursor.execute("COMMIT")
+            try:
+                cursor.execute("COMMIT")
+            except (duckdb.IOException, duckdb.TransactionException) as exc:  # disk full, folder read-only
+                raise SchemaError(_explain_write_failure(self.path, exc)) from exc
             if data_changed:
                 self.data_version += 1
 
@@ -138,12 +151,26 @@ class Database:
 
         return {"queries": len(seconds), "p50_ms": at(0.50), "p95_ms": at(0.95)}
 
-    def close(self) -> None:
-        """Close the connection (tests and the CLI; the app keeps it for its lifetime)."""
+    def close(self, *, wait_s: float = CLOSE_WAIT_S) -> None:
+        """Close the connection (shutdown, tests, the CLI); queries still running are interrupted.
+
+        DuckDB refuses to close a connection while a cursor of another thread is busy, so running
+        queries (a background job, a request still in flight) are interrupted and the close retried.
+        """
         with self._open_lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            if self._connection is None:
+                return
+            deadline = time.monotonic() + wait_s
+            while True:
+                try:
+                    self._connection.close()
+                    break
+                except duckdb.Error:
+                    if time.monotonic() > deadline:
+                        raise
+                    self._connection.interrupt()
+                    time.sleep(0.05)
+            self._connection = None
 
 
 def _explain_open_failure(path: Path, exc: Exception) -> str:
@@ -156,6 +183,13 @@ def _explain_open_failure(path: Path, exc: Exception) -> str:
     if "read-only" in text.lower() or "permission" in text.lower():
         return f"The database file {path} cannot be written: {text}. Check the folder's permissions."
     return f"The database file {path} cannot be opened: {text}."
+
+
+def _explain_write_failure(path: Path, exc: Exception) -> str:
+    return (
+        f"A write failed: {exc}. Nothing of this change was stored in {path}; it still holds what it held. "
+        "Free disk space or make the folder writable, then try again."
+    )
 
 
 _open_databases: dict[Path, Database] = {}

@@ -46,7 +46,7 @@ for number, pin in enumerate(pins.itertuples()):
                 with shown_errors():
                     move_pin(db, viewer, pin.pin_id, direction)
                 st.rerun()
-        if drop.button(":material/delete:", key=f"pin-remove-{pin.pin_id}", help="Remove from my dashboard"):
+        if drop.button(":material/delete:", key=f"pin-remove-{pin.pin_id}", help="Unpin this chart"):
             with shown_errors():
                 remove_pin(db, viewer, pin.pin_id)
             st.rerun()

@@ -7,6 +7,7 @@ yet (today) are marked incomplete and left out of averages and of the rolling WA
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -73,13 +74,10 @@ def daily_kpis(db: Database, viewer: Viewer, filters: Filters, *, today: date | 
     return frame[["day", "dau", "wau", "mau", "stickiness_pct", "new_users", "events", "sessions", "complete"]]
 
 
-def _period_figures(db: Database, filters: Filters, days: pd.DataFrame) -> dict[str, float]:
+def _period_figures(days: pd.DataFrame, active_users: int) -> dict[str, float]:
     """The headline figures of one period from its daily rows (complete days only for averages)."""
     complete = days[days["complete"]]
     last = complete.iloc[-1] if len(complete) else None
-    daily = segment_filter(analysable(USER_DAILY), filters)
-    in_range = daily.filter(daily.day.between(filters.start, filters.end))
-    active = db.run(in_range.aggregate(users=in_range.user_id.nunique()))["users"].iloc[0]
     dau = float(complete["dau"].mean()) if len(complete) else 0.0
     mau = float(last["mau"]) if last is not None else 0.0
     return {
@@ -87,11 +85,45 @@ def _period_figures(db: Database, filters: Filters, days: pd.DataFrame) -> dict[
         "wau": float(last["wau"]) if last is not None else 0.0,
         "mau": mau,
         "stickiness_pct": round(100.0 * dau / mau, 1) if mau else 0.0,
-        "active_users": float(active or 0),
+        "active_users": float(active_users),
         "new_users": float(days["new_users"].sum()),
         "sessions": float(days["sessions"].sum()),
         "events": float(days["events"].sum()),
     }
+
+
+@dataclass(frozen=True)
+class OverviewFigures:
+    """The overview's numbers: `kpis` as documented in overview_kpis, `days` as in daily_kpis."""
+
+    kpis: pd.DataFrame
+    days: pd.DataFrame
+
+
+def overview_figures(
+    db: Database, viewer: Viewer, filters: Filters, *, today: date | None = None
+) -> OverviewFigures:
+    """KPIs and the period's daily series, from one daily series spanning this and the previous period."""
+    viewer.require_aggregate(Permission.VIEW_USER_ENGAGEMENT)
+    before = filters.previous()
+    both = daily_kpis(db, viewer, replace(filters, start=before.start), today=today)
+    current_days = both[both["day"] >= filters.start].reset_index(drop=True)
+    previous_days = both[both["day"] < filters.start].reset_index(drop=True)
+
+    daily = segment_filter(analysable(USER_DAILY), filters)
+    window = daily.filter(daily.day.between(before.start, filters.end))
+    current = window.day >= filters.start
+    active = db.run(
+        window.aggregate(now=window.user_id.nunique(where=current), before=window.user_id.nunique(where=~current))
+    ).iloc[0]
+    now_figures = _period_figures(current_days, 0 if pd.isna(active["now"]) else int(active["now"]))
+    before_figures = _period_figures(previous_days, 0 if pd.isna(active["before"]) else int(active["before"]))
+    rows = []
+    for name in KPI_NAMES:
+        value, earlier = now_figures[name], before_figures[name]
+        change = round(100.0 * (value - earlier) / earlier, 1) if earlier else None
+        rows.append({"metric": name, "value": value, "previous": earlier, "change_pct": change})
+    return OverviewFigures(kpis=pd.DataFrame(rows), days=current_days)
 
 
 def overview_kpis(db: Database, viewer: Viewer, filters: Filters, *, today: date | None = None) -> pd.DataFrame:
@@ -102,16 +134,7 @@ def overview_kpis(db: Database, viewer: Viewer, filters: Filters, *, today: date
     stickiness_pct = dau / mau; active_users are distinct users in the whole period; new_users had their
     first event ever in the period; sessions started in it; events happened in it.
     """
-    viewer.require_aggregate(Permission.VIEW_USER_ENGAGEMENT)
-    current = _period_figures(db, filters, daily_kpis(db, viewer, filters, today=today))
-    before = filters.previous()
-    previous = _period_figures(db, before, daily_kpis(db, viewer, before, today=today))
-    rows = []
-    for name in KPI_NAMES:
-        value, earlier = current[name], previous[name]
-        change = round(100.0 * (value - earlier) / earlier, 1) if earlier else None
-        rows.append({"metric": name, "value": value, "previous": earlier, "change_pct": change})
-    return pd.DataFrame(rows)
+    return overview_figures(db, viewer, filters, today=today).kpis
 
 
 def daily_active_users(db: Database, viewer: Viewer, filters: Filters) -> pd.DataFrame:
@@ -161,6 +184,7 @@ def top_movers(
     movers = movers[(movers["active_users"] >= min_users) | (movers["previous"] >= min_users)].copy()
     movers["change"] = movers["active_users"] - movers["previous"]
     movers["change_pct"] = np.round(100.0 * movers["change"] / movers["previous"].where(movers["previous"] > 0), 1)
-    movers = movers.reindex(movers["change"].abs().sort_values(ascending=False).index).head(top_n)
+    movers["size"] = movers["change"].abs()
+    movers = movers.sort_values(["size", "dimension", "value"], ascending=[False, True, True]).head(top_n)
     columns = ["dimension", "value", "active_users", "previous", "change", "change_pct"]
     return movers[columns].reset_index(drop=True)

@@ -73,8 +73,7 @@ def overview(frames: Frames, view: PageView) -> dict[str, Any]:
         rows.append({"metric": name, "value": value, "previous": earlier, "change_pct": change})
     return {
         "data_days": data_days(frames),
-        "overview_kpis": pd.DataFrame(rows),
-        "daily_kpis": series[filters],
+        "overview_figures": {"kpis": pd.DataFrame(rows), "days": series[filters]},
         "top_movers": _top_movers(frames, days, filters),
     }
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics.overview import daily_kpis, data_days, overview_kpis, top_movers
+from analytics.overview import data_days, overview_figures, top_movers
 from analytics.periods import today_in_zone
 from config.settings import load_settings
 from ui.auth import current_viewer
@@ -39,8 +39,8 @@ with shown_errors():
     filters = sidebar_filters(*span, grain=False)
     today = today_in_zone(load_settings().reporting_timezone)
     key = {"role": viewer.role, "filters": filters, "today": today}
-    kpis = cached("overview_kpis", lambda: overview_kpis(db, viewer, filters, today=today), **key)
-    days = cached("daily_kpis", lambda: daily_kpis(db, viewer, filters, today=today), **key)
+    figures = cached("overview_figures", lambda: overview_figures(db, viewer, filters, today=today), **key)
+    kpis, days = figures.kpis, figures.days
     movers = cached("top_movers", lambda: top_movers(db, viewer, filters), **key)
 
 st.caption(

@@ -25,7 +25,7 @@ def test_pandas_version_agrees_with_what_the_page_gets(seeded_app_env, path):
 def test_the_rerun_is_answered_from_the_cache(seeded_app_env):
     measured = run_page("pages/overview.py", Viewer.for_role("bench", "admin"), {})
     cold = {call.label: call.computed for call in measured.cold if call.through_cache}
-    assert {"data_days", "overview_kpis"} <= set(cold)
+    assert {"data_days", "overview_figures"} <= set(cold)
     assert all(cold.values())  # every cached call computed its result the first time...
     assert [call.computed for call in measured.cached if call.through_cache] == [()] * len(
         cold

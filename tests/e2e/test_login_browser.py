@@ -6,22 +6,10 @@ import pytest
 
 from analytics.auth.demo import DEMO_ACCOUNTS
 from analytics.viewer import Viewer
+from tests.e2e.steps import TIMEOUT_MS, sign_in
 from ui.navigation import allowed_pages
 
 pytestmark = pytest.mark.browser
-TIMEOUT_MS = 60_000
-
-
-def sign_in(page, base_url: str, username: str, password: str) -> None:
-    """Open Pulse and sign in through the form."""
-    page.goto(base_url, wait_until="domcontentloaded")
-    page.get_by_role("textbox", name="Username").wait_for(timeout=TIMEOUT_MS)
-    # the cookie component's first answer reruns the app; a form sent before that (in 0 ms) is lost
-    page.wait_for_load_state("networkidle")
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {username}").wait_for(timeout=TIMEOUT_MS)
 
 
 def menu_entries(page) -> list[str]:

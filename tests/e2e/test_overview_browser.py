@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_login_browser import sign_in
+from tests.e2e.steps import sign_in
 
 pytestmark = pytest.mark.browser
 

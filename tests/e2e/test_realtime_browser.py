@@ -14,7 +14,7 @@ from analytics.auth import accounts, tokens
 from analytics.db import forget_database, open_database
 from analytics.viewer import SYSTEM
 from tests.e2e.conftest import Server
-from tests.e2e.test_login_browser import sign_in
+from tests.e2e.steps import open_page, sign_in
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 60_000
@@ -48,8 +48,7 @@ def metric_value(page, label: str) -> str:
 def test_tracked_events_appear_without_a_reload(tracking_server, page):
     server, token = tracking_server
     sign_in(page, server.url, "pm", "pulse-pm-demo")
-    page.locator('[data-testid="stSidebarNavLink"]', has_text="Real time").click()
-    page.get_by_role("heading", name="Real time").wait_for(timeout=TIMEOUT_MS)
+    open_page(page, "Real time")
     page.locator('[data-testid="stMetric"]', has_text=EVENTS_5M).wait_for(timeout=TIMEOUT_MS)
     assert metric_value(page, EVENTS_5M) == "0"
     page.evaluate("window.pulseMarker = 'same page'")

@@ -182,7 +182,10 @@ def _explain_open_failure(path: Path, exc: Exception) -> str:
         )
     if "read-only" in text.lower() or "permission" in text.lower():
         return f"The database file {path} cannot be written: {text}. Check the folder's permissions."
-    return f"The database file {path} cannot be opened: {text}."
+    return (
+        f"The database file {path} cannot be opened: {text}. "
+        "Restore it from a backup or move it away to start with an empty one."
+    )
 
 
 def _explain_write_failure(path: Path, exc: Exception) -> str:

@@ -24,6 +24,9 @@ USER_COLUMNS = ("plan", "country", "platform")
 SEGMENT_KEYS_HELP = "plan, country, platform, signup_cohort (YYYY-MM) or attr.NAME"
 _ATTRIBUTE_KEY = re.compile(r"^attr\.([A-Za-z0-9_]{1,64})$")
 _COHORT = re.compile(r"^\d{4}-\d{2}$")
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+"""The days a request may name: beyond them, date arithmetic and pandas' nanosecond timestamps overflow."""
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,19 @@ def _parse_day(raw: str | None, name: str, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError as exc:
         raise AnalyticsError(f"The {name!r} filter must be a date like 2024-01-31. Got {raw!r}.") from exc
+    return check_day(day, name)
+
+
+def check_day(day: date, name: str) -> date:
+    """`day` when it lies in [EARLIEST_DAY, LATEST_DAY]; otherwise AnalyticsError naming `name`."""
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise AnalyticsError(
+            f"The {name!r} day must be between {EARLIEST_DAY} and {LATEST_DAY}. Got {day.isoformat()}."
+        )
+    return day
 
 
 def check_segment(key: str, value: str) -> None:

@@ -1,4 +1,4 @@
-"""Build the FastAPI application: routes, error shape, request limits, security headers, offline docs."""
+"""Build the FastAPI application: routes, error shape, request guards, security headers, offline docs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from analytics import __version__
 from api.docs_assets import install_docs
 from api.errors import install_error_handlers
-from api.limits import BodySizeLimit
+from api.limits import BodySizeLimit, UnicodeBodyGuard
 from api.routes import accounts, actions, analytics, health, intelligence, realtime, reports, tracking, trends
 from api.security import install_security
 from config.settings import load_settings
@@ -24,6 +24,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(api)
+    api.add_middleware(UnicodeBodyGuard)
     api.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     install_security(api)
     install_docs(api)

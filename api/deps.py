@@ -17,7 +17,9 @@ from config.settings import load_settings
 BEARER = "bearer "
 
 
-def get_db() -> Database:
+# get_db, optional_viewer and require_viewer never block, so they are async: FastAPI runs a sync
+# dependency in the thread pool, a trip that cost every request about 0.1 ms of the one GIL.
+async def get_db() -> Database:
     """The database this process shares between the UI and the API."""
     return open_database()
 
@@ -42,12 +44,14 @@ def token_identity(
     return identity
 
 
-def optional_viewer(identity: Annotated[TokenIdentity | None, Depends(token_identity)]) -> Viewer | None:
+async def optional_viewer(
+    identity: Annotated[TokenIdentity | None, Depends(token_identity)],
+) -> Viewer | None:
     """The caller identified by a bearer token, or None when no token was sent (a bad token is a 401)."""
     return None if identity is None else identity.viewer
 
 
-def require_viewer(viewer: Annotated[Viewer | None, Depends(optional_viewer)]) -> Viewer:
+async def require_viewer(viewer: Annotated[Viewer | None, Depends(optional_viewer)]) -> Viewer:
     """The authenticated caller; 401 without a valid token."""
     if viewer is None:
         raise AuthenticationError("Send an API token as 'Authorization: Bearer TOKEN'.")

@@ -16,7 +16,7 @@ from fastapi import Depends, Query, Request
 from analytics import audit
 from analytics.db import Database
 from analytics.errors import AnalyticsError, ValidationError
-from analytics.filters import SEGMENT_KEYS_HELP, Filters
+from analytics.filters import SEGMENT_KEYS_HELP, Filters, check_day
 from analytics.overview import data_days
 from analytics.periods import today_in_zone
 from analytics.viewer import SYSTEM, Viewer
@@ -79,8 +79,8 @@ def query_filters(
 
 def _day_or_default(text: str, default: date) -> date:
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        return check_day(date.fromisoformat(text), "day")
+    except ValueError:  # AnalyticsError included
         return default  # Filters.from_query reports the bad value
 
 

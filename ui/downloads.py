@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.privacy import neutralise_csv_frame
+from analytics.privacy.csv_cells import safe_csv_text
 
 
 def safe_csv(frame: pd.DataFrame) -> str:
     """`frame` as CSV text with a header row, safe to open in a spreadsheet."""
-    return neutralise_csv_frame(frame).to_csv(index=False)
+    return safe_csv_text(frame)

@@ -13,6 +13,7 @@ from pathlib import Path
 from analytics.cli import add_db_argument
 from analytics.db import open_database
 from analytics.errors import AnalyticsError
+from analytics.privacy.csv_cells import safe_csv_text
 from analytics.viewer import SYSTEM
 
 CHURN_COLUMNS = ["user_id", "churn_probability", "risk_band", "reasons"]
@@ -74,7 +75,7 @@ def run_churn(args: argparse.Namespace) -> int:
     )
     table = scores[CHURN_COLUMNS]
     if args.out:
-        table.to_csv(Path(args.out), index=False)
+        Path(args.out).write_text(safe_csv_text(table), encoding="utf-8")
         print(f"Wrote {len(table):,} rows to {args.out}.")
     else:
         width = max([len("user_id"), *table["user_id"].str.len()])

@@ -20,6 +20,7 @@ from analytics.db import Database, open_database
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters
 from analytics.overview import data_days
+from analytics.privacy.csv_cells import safe_csv_text
 from analytics.viewer import SYSTEM
 
 RECOMMEND_COLUMNS = ["user_id", "rank", "recommendation_type", "item", "score", "reason"]
@@ -87,7 +88,7 @@ def run_recommend(args: argparse.Namespace) -> int:
         batch.write(cursor)
     table = batch.recommendations.rename(columns={"priority_score": "score"})[RECOMMEND_COLUMNS]
     if args.out:
-        table.to_csv(Path(args.out), index=False)
+        Path(args.out).write_text(safe_csv_text(table), encoding="utf-8")
         print(f"Wrote {len(table)} recommendations for {table['user_id'].nunique()} users to {args.out}.")
     else:
         with pd.option_context("display.max_colwidth", 120):

@@ -20,7 +20,7 @@ import pandas as pd
 from analytics.db import Database
 from analytics.engagement.retention import MATRIX_COLUMNS, retention_matrix
 from analytics.errors import AnalyticsError
-from analytics.filters import Filters, activity_filter, check_segment, segment_filter
+from analytics.filters import Filters, activity_filter, check_day, check_segment, segment_filter
 from analytics.funnels import funnel
 from analytics.funnels.figures import STEP_COLUMNS
 from analytics.metrics import metric_series, parse_metric
@@ -347,6 +347,22 @@ DATASETS: dict[str, Dataset] = {
 }
 
 
+def _whole_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+OPTION_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "steps": (
+        "a list of activity types",
+        lambda value: isinstance(value, list | tuple) and all(isinstance(step, str) for step in value),
+    ),
+    "window_s": ("a whole number of seconds", _whole_number),
+    "periods": ("a whole number", _whole_number),
+}
+"""What each option that is not text must hold (API bodies can send any JSON value)."""
+TEXT_OPTION = ("text", lambda value: isinstance(value, str))
+
+
 def get_dataset(name: str) -> Dataset:
     """The dataset called `name`; AnalyticsError lists the known ones otherwise."""
     if name not in DATASETS:
@@ -382,9 +398,18 @@ def request_filters(db: Database, viewer: Viewer, request: ExportRequest) -> Fil
         raise AnalyticsError(
             f"The {dataset.name} dataset has no option {', '.join(map(repr, unknown))}. Options: {allowed}."
         )
+    for name, value in request.options.items():
+        kind, holds = OPTION_KINDS.get(name, TEXT_OPTION)
+        if not holds(value):
+            raise AnalyticsError(
+                f"The {dataset.name} dataset's option {name!r} must be {kind}. Got {value!r}."
+            )
     for key, value in request.segment:
         check_segment(key, value)
     start, end = request.start, request.end
+    for name, day in (("start", start), ("end", end)):
+        if day is not None:
+            check_day(day, name)
     if start is None or end is None:
         span = data_days(db, viewer) or (today_in_zone(load_settings().reporting_timezone),) * 2
         start, end = start or span[0], end or span[1]

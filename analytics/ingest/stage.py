@@ -105,6 +105,10 @@ def _resolve(
         target = column_map.get(column, column)
         field = kind.field(target)
         key = field.name if field else target
+        if not key or "\x00" in key:  # names SQL cannot hold: "" is no identifier, NUL ends one early
+            reason = f"a {source.field_word} name is empty or holds a NUL character ({key!r}); rename it"
+            problems.append(source.problem(None, None, reason))
+            continue
         if key.lower() in seen:
             taken = seen[key.lower()]
             problems.append(

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import duckdb
 
 from analytics.db import Database
+from analytics.filters import check_day
 from analytics.predict import churn, engagement, performance, skill
 from analytics.predict.estimators import one_thread
 from analytics.predict.features import Windows, data_span, load_windows
@@ -129,7 +130,7 @@ def run_batch(
     steps = STEPS if steps is None else steps
     report = progress or (lambda _share, _message: None)
     first_day, last_day = data_span(db)
-    day = as_of or last_day
+    day = last_day if as_of is None else check_day(as_of, "as_of")
     stages = len(steps) + 1
     done = 0
 

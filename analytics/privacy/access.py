@@ -18,7 +18,7 @@ import pandas as pd
 from analytics import audit
 from analytics.db import Database, quote_ident
 from analytics.errors import NotFoundError
-from analytics.privacy.csv_cells import neutralise_csv_frame
+from analytics.privacy.csv_cells import safe_csv_text
 from analytics.privacy.tables import USER_COLUMN, UserTable, user_tables
 from analytics.viewer import Viewer
 from config.permissions import Permission
@@ -112,7 +112,7 @@ def _as_json(frame: pd.DataFrame, json_columns: list[str]) -> bytes:
 
 
 def _as_csv(frame: pd.DataFrame) -> bytes:
-    return neutralise_csv_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return safe_csv_text(frame).encode("utf-8")
 
 
 def _readme(

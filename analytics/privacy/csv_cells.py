@@ -38,15 +38,29 @@ def neutralise_csv_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def neutralise_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` with every text cell neutralised; numeric and date columns unchanged."""
+    """A copy of `frame` with every text cell and column name neutralised; numbers and dates unchanged."""
     out = frame.copy()
     for name in out.columns:
         column = out[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # its categories are text cells too
+            column = column.astype(object)
         if column.dtype == object:
             out[name] = column.map(neutralise_csv_cell)
         elif pd.api.types.is_string_dtype(column.dtype):
             out[name] = column.where(~column.str.startswith(FORMULA_PREFIXES).fillna(False), "'" + column)
+    # Pivoted tables name their columns after data (activity types, segment values).
+    out.columns = [neutralise_csv_cell(name) for name in out.columns]
     return out
+
+
+def safe_csv_text(frame: pd.DataFrame) -> str:
+    """`frame` as CSV text (header row, CRLF line ends) that is safe to open in a spreadsheet.
+
+    Besides neutralising formulas, every cell holding a CR or LF is quoted: unquoted, a spreadsheet
+    starts a new row at a bare CR, and the text after it would be a cell of its own, formula and all.
+    Python's CSV writer quotes only cells holding characters of its line terminator, hence CRLF.
+    """
+    return neutralise_csv_frame(frame).to_csv(index=False, lineterminator="\r\n")
 
 
 def _is_text(kind: pa.DataType) -> bool:

@@ -78,6 +78,8 @@ def coaching_recommendations(
     metrics["peers"] = metrics.groupby("plan")["user_id"].transform("size") - 1
     targets = metrics if user_ids is None else metrics[metrics["user_id"].isin(set(user_ids))]
     targets = targets[targets["peers"] >= MIN_PEERS]
+    if targets.empty:  # e.g. nobody active in the window: the empty frames lose their column types
+        return pd.DataFrame(columns=COACHING_COLUMNS)
     parts = [
         _accuracy(db, metrics, targets, window, window_days),
         _practice(metrics, targets, window_days),
@@ -87,9 +89,9 @@ def coaching_recommendations(
     found = [part for part in parts if not part.empty]
     if not found:
         return pd.DataFrame(columns=COACHING_COLUMNS)
-    return pd.concat(found, ignore_index=True).sort_values(["user_id", "priority_score"], ascending=[True, False], ignore_index=True)[
-        COACHING_COLUMNS
-    ]
+    return pd.concat(found, ignore_index=True).sort_values(
+        ["user_id", "priority_score"], ascending=[True, False], ignore_index=True
+    )[COACHING_COLUMNS]
 
 
 def _quartile(metrics: pd.DataFrame, column: str, share: float, *, where: pd.Series) -> pd.Series:

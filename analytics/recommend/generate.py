@@ -20,7 +20,7 @@ import pandas as pd
 
 from analytics.db import Database
 from analytics.errors import AnalyticsError, NotFoundError
-from analytics.filters import literal_day
+from analytics.filters import check_day, literal_day
 from analytics.overview import data_days
 from analytics.periods import local_midnight_utc
 from analytics.recommend import store
@@ -91,7 +91,7 @@ def build_recommendations(
             f"The 'k' option of generate_recommendations must be an int in [1, 100]. Got {k!r}."
         )
     say = progress or (lambda _message: None)
-    as_of = as_of or _last_day(db)
+    as_of = _last_day(db) if as_of is None else check_day(as_of, "as_of")
     users = _target_users(db, as_of, user_ids)
     say(f"recommending for {len(users):,} users as of {as_of}")
     end_at = local_midnight_utc(as_of + timedelta(days=1), load_settings().reporting_timezone)

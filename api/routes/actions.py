@@ -21,6 +21,7 @@ from analytics.db import Database
 from analytics.errors import PermissionDenied
 from analytics.export import ExportRequest, export_dataset
 from analytics.export.writers import MEDIA_TYPES
+from analytics.filters import check_day
 from analytics.peers import compare_users
 from analytics.predict import run_batch
 from analytics.recommend import generate_recommendations
@@ -72,6 +73,8 @@ def _start(db: Database, viewer: Viewer, tasks: list[str], as_of: date | None) -
     """Queue `tasks` (in order) as one job; the permissions are checked now, so a refusal is a 403."""
     for task in tasks:
         viewer.require(TASK_PERMISSIONS[task])
+    if as_of is not None:
+        check_day(as_of, "as_of")
 
     def work(report: Report) -> dict[str, Any]:
         result: dict[str, Any] = {}

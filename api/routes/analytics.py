@@ -74,9 +74,7 @@ def _overview(
         return ProductOverview(
             period=Period.of(filters),
             kpis=_kpis(db, viewer, filters),
-            daily_active_users=rows(
-                daily_active_users(db, viewer, filters), DailyActiveUsers
-            ),
+            daily_active_users=rows(daily_active_users(db, viewer, filters), DailyActiveUsers),
         )
 
     def user(who: str) -> UserOverview:
@@ -153,9 +151,7 @@ def _dashboard(
         return ProductDashboard(
             period=Period.of(filters),
             kpis=_kpis(db, viewer, filters),
-            daily_active_users=rows(
-                daily_active_users(db, viewer, filters), DailyActiveUsers
-            ),
+            daily_active_users=rows(daily_active_users(db, viewer, filters), DailyActiveUsers),
             dau_mau=rows(dau_mau(db, viewer, filters), DauMau),
             engagement_bands=rows(band_counts(engagement_distribution(db, viewer, filters)), EngagementBand),
             insights=_insights(product_insights(db, viewer, filters, max_items=DASHBOARD_INSIGHTS)),

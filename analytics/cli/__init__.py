@@ -14,7 +14,19 @@ from importlib import import_module
 
 from analytics.errors import AnalyticsError
 
-COMMAND_MODULES = ("demo", "seed", "privacy", "accounts", "import_", "forecast", "predict", "recommend", "alerts", "export")
+COMMAND_MODULES = (
+    "demo",
+    "seed",
+    "privacy",
+    "accounts",
+    "import_",
+    "forecast",
+    "predict",
+    "recommend",
+    "alerts",
+    "export",
+    "backup",
+)
 """Modules of analytics.cli, each with `register(subparsers)` that sets `handler` on its parser."""
 
 
@@ -50,5 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line unless debugging
         if os.environ.get("PULSE_DEBUG"):
             raise
-        print(f"internal error ({type(exc).__name__}): {exc}. Set PULSE_DEBUG=1 for details.", file=sys.stderr)
+        print(
+            f"internal error ({type(exc).__name__}): {exc}. Set PULSE_DEBUG=1 for details.", file=sys.stderr
+        )
         return 1

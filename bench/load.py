@@ -26,9 +26,12 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import jwt
 import websockets
@@ -88,11 +91,12 @@ class Tally:
 class LoadResult:
     """Everything measured during one run; the event ids of the run start with `prefix`.
 
-    `seconds` runs from the start until the last tracking answer (pages may finish later).
+    `seconds` runs until the last answer; `tracking_s` until the last tracking answer (rates use it).
     """
 
     prefix: str
     seconds: float
+    tracking_s: float
     batches: Tally
     singles: Tally
     pages: Tally
@@ -286,6 +290,34 @@ async def browse(
         tally.failures.append(f"session {number}: {type(exc).__name__}: {exc}")
 
 
+async def warm_up(url: str, cookie: str) -> list[str]:
+    """Open every dashboard once in one session, as a server in use has done (imports, first queries);
+    the problems shown, if any."""
+    address = url.replace("http://", "ws://") + "/_stcore/stream"
+    problems: list[str] = []
+    async with websockets.connect(
+        address,
+        subprotocols=["streamlit"],
+        additional_headers={"Cookie": f"{COOKIE_NAME}={cookie}"},
+        max_size=None,
+    ) as socket:
+        _, shown, pages = await _run_page(socket, _rerun())
+        problems += shown
+        for title in DASHBOARDS:
+            problems += (await _run_page(socket, _rerun(pages[title])))[1]
+    return problems
+
+
+Answer = TypeVar("Answer")
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, Answer]) -> Answer:
+    """Run `coroutine` to the end in a thread of its own: Playwright's sync API (browser tests in the same
+    pytest process) may own this thread's event loop, and asyncio.run refuses to start a second one."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, coroutine).result()
+
+
 def run_prefix() -> str:
     """A prefix for the event ids of one run, unique on this machine."""
     return f"load{os.getpid()}x{time.time_ns()}-"
@@ -298,8 +330,9 @@ def _cpu_seconds(pid: int) -> float:
 
 
 async def apply_load(url: str, credentials: Credentials, config: LoadConfig, server_pid: int) -> LoadResult:
-    """Run the UI sessions and API clients of `config` against the server at `url`."""
+    """Warm the server up, then run the UI sessions and API clients of `config` against it."""
     batches, singles, pages = Tally(), Tally(), Tally()
+    pages.failures += await warm_up(url, credentials.cookie)
     started, cpu_started, server_started = time.monotonic(), time.process_time(), _cpu_seconds(server_pid)
     deadline = started + config.seconds
     run = run_prefix()
@@ -322,7 +355,8 @@ async def apply_load(url: str, credentials: Credentials, config: LoadConfig, ser
     tracking_s, *_ = await asyncio.gather(tracking(), *sessions)
     return LoadResult(
         prefix=run,
-        seconds=tracking_s,
+        seconds=time.monotonic() - started,
+        tracking_s=tracking_s if trackers else config.seconds,
         batches=batches,
         singles=singles,
         pages=pages,
@@ -366,7 +400,7 @@ def verify_stored(db: Database, prefix: str, tallies: list[Tally]) -> Verificati
 
 def figures(result: LoadResult, check: Verification, config: LoadConfig) -> list[str]:
     """The run's figures, one line each, prefixed with 'figure:'."""
-    seconds = result.seconds
+    seconds = result.tracking_s
     batch_events = len(result.batches.acked)
     lines = [
         f"load run: {seconds:.0f} s, {config.ui_sessions} UI sessions (pause {config.think_s[0]:g}-{config.think_s[1]:g} s "
@@ -386,7 +420,8 @@ def figures(result: LoadResult, check: Verification, config: LoadConfig) -> list
         f"page errors: {len(result.pages.failures)}",
         f"events acknowledged {check.acknowledged:,}; stored {check.stored:,} ({check.stored_distinct:,} distinct); "
         f"acknowledged but missing {len(check.missing)}; stored but never sent {len(check.unexpected)}",
-        f"CPU: server {result.server_cpu_s / seconds:.2f} cores, load clients {result.client_cpu_s / seconds:.2f} cores "
+        f"CPU: server {result.server_cpu_s / result.seconds:.2f} cores, "
+        f"load clients {result.client_cpu_s / result.seconds:.2f} cores "
         f"(load average at end {os.getloadavg()[0]:.2f})",
     ]
     return [f"figure: {line}" for line in lines]
@@ -404,7 +439,7 @@ def run(config: LoadConfig, folder: Path) -> tuple[LoadResult, Verification]:
     forget_database(path)
     server = Server(path, folder / "server.log")
     try:
-        result = asyncio.run(apply_load(server.url, credentials, config, server.process.pid))
+        result = run_coroutine(apply_load(server.url, credentials, config, server.process.pid))
     finally:
         server.stop()
     db = open_database(path)

@@ -71,7 +71,9 @@ def daily_kpis(db: Database, viewer: Viewer, filters: Filters, *, today: date | 
         frame[column] = int_column(frame[column])
     frame["stickiness_pct"] = np.round(100.0 * frame["dau"] / frame["mau"].where(frame["mau"] > 0), 1)
     frame["complete"] = frame["day"] < reporting_today(today)
-    return frame[["day", "dau", "wau", "mau", "stickiness_pct", "new_users", "events", "sessions", "complete"]]
+    return frame[
+        ["day", "dau", "wau", "mau", "stickiness_pct", "new_users", "events", "sessions", "complete"]
+    ]
 
 
 def _period_figures(days: pd.DataFrame, active_users: int) -> dict[str, float]:
@@ -114,7 +116,9 @@ def overview_figures(
     window = daily.filter(daily.day.between(before.start, filters.end))
     current = window.day >= filters.start
     active = db.run(
-        window.aggregate(now=window.user_id.nunique(where=current), before=window.user_id.nunique(where=~current))
+        window.aggregate(
+            now=window.user_id.nunique(where=current), before=window.user_id.nunique(where=~current)
+        )
     ).iloc[0]
     now_figures = _period_figures(current_days, 0 if pd.isna(active["now"]) else int(active["now"]))
     before_figures = _period_figures(previous_days, 0 if pd.isna(active["before"]) else int(active["before"]))
@@ -126,7 +130,9 @@ def overview_figures(
     return OverviewFigures(kpis=pd.DataFrame(rows), days=current_days)
 
 
-def overview_kpis(db: Database, viewer: Viewer, filters: Filters, *, today: date | None = None) -> pd.DataFrame:
+def overview_kpis(
+    db: Database, viewer: Viewer, filters: Filters, *, today: date | None = None
+) -> pd.DataFrame:
     """Headline figures of the period against the equally long period before it.
 
     Columns: metric (one of KPI_NAMES), value, previous, change_pct (None when previous is 0).
@@ -183,7 +189,9 @@ def top_movers(
     movers = pd.concat(found, ignore_index=True).dropna(subset=["value"])
     movers = movers[(movers["active_users"] >= min_users) | (movers["previous"] >= min_users)].copy()
     movers["change"] = movers["active_users"] - movers["previous"]
-    movers["change_pct"] = np.round(100.0 * movers["change"] / movers["previous"].where(movers["previous"] > 0), 1)
+    movers["change_pct"] = np.round(
+        100.0 * movers["change"] / movers["previous"].where(movers["previous"] > 0), 1
+    )
     movers["size"] = movers["change"].abs()
     movers = movers.sort_values(["size", "dimension", "value"], ascending=[False, True, True]).head(top_n)
     columns = ["dimension", "value", "active_users", "previous", "change", "change_pct"]

@@ -45,8 +45,7 @@ def role_permissions(path: Path = ROLES_FILE) -> dict[str, frozenset[Permission]
         unknown = sorted(set(names) - set(Permission))
         if unknown:
             raise ValueError(
-                f"{path}: role {role!r} names unknown permissions {unknown}; "
-                f"known: {sorted(Permission)}."
+                f"{path}: role {role!r} names unknown permissions {unknown}; known: {sorted(Permission)}."
             )
         roles[role] = frozenset(Permission(name) for name in names)
     missing = sorted(set(LOGIN_ROLES) - set(roles))

@@ -31,9 +31,7 @@ fresh[2].metric("Database size", f"{details.get('database_bytes', 0) / 1e6:,.1f}
 
 times = details.get("query_times", {})
 st.subheader("Query times since start")
-st.write(
-    f"{times.get('queries', 0):,} queries — p50 {times.get('p50_ms')} ms, p95 {times.get('p95_ms')} ms"
-)
+st.write(f"{times.get('queries', 0):,} queries — p50 {times.get('p50_ms')} ms, p95 {times.get('p95_ms')} ms")
 st.caption(f"Database file: {details.get('database_path')}")
 
 st.subheader("Rows per table")

@@ -23,8 +23,16 @@ KPI_LABELS = {
     "sessions": ("Sessions", "Sessions started in the period."),
     "events": ("Events", "Events in the period."),
 }
-SPARKLINE = {"dau": "dau", "wau": "wau", "mau": "mau", "stickiness_pct": "stickiness_pct",
-             "active_users": "dau", "new_users": "new_users", "sessions": "sessions", "events": "events"}
+SPARKLINE = {
+    "dau": "dau",
+    "wau": "wau",
+    "mau": "mau",
+    "stickiness_pct": "stickiness_pct",
+    "active_users": "dau",
+    "new_users": "new_users",
+    "sessions": "sessions",
+    "events": "events",
+}
 
 viewer = current_viewer()
 require_page("pages/overview.py", viewer)

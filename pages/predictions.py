@@ -157,6 +157,4 @@ chart_panel(bars, days.drop(columns="order"), definition="Users active in the la
             "model's expected active days over the next 30.", key="active_days")  # fmt: skip
 st.subheader("Next skill levels, soonest first")
 st.dataframe(levels, hide_index=True, key="levels_table")
-st.download_button(
-    "Download skill predictions as CSV", safe_csv(levels), "skill_levels.csv", "text/csv"
-)
+st.download_button("Download skill predictions as CSV", safe_csv(levels), "skill_levels.csv", "text/csv")

@@ -10,9 +10,7 @@ from config.settings import load_settings
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "demo", help="create the demo database if none exists", description=__doc__
-    )
+    parser = commands.add_parser("demo", help="create the demo database if none exists", description=__doc__)
     add_db_argument(parser)
     parser.set_defaults(handler=run)
 

@@ -15,8 +15,11 @@ DEFAULTS = {"default_start": date(2024, 1, 1), "default_end": date(2024, 1, 28)}
 
 def test_round_trip_through_the_url():
     filters = Filters(
-        start=date(2024, 2, 1), end=date(2024, 2, 29), grain="week",
-        segment=(("country", "DE"), ("plan", "pro")), activity_types=("exercise", "lesson"),
+        start=date(2024, 2, 1),
+        end=date(2024, 2, 29),
+        grain="week",
+        segment=(("country", "DE"), ("plan", "pro")),
+        activity_types=("exercise", "lesson"),
     )
     assert Filters.from_query(filters.to_query(), **DEFAULTS) == filters
 

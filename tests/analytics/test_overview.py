@@ -59,7 +59,9 @@ def test_kpis_compare_with_previous_period(filled):
         "events": (3, 4, -25.0),
     }
     for metric, (value, previous, change) in expected.items():
-        assert tuple(kpis.loc[metric, ["value", "previous", "change_pct"]]) == (value, previous, change), metric
+        assert tuple(kpis.loc[metric, ["value", "previous", "change_pct"]]) == (value, previous, change), (
+            metric
+        )
 
 
 def test_days_in_progress_are_left_out_of_averages(filled):
@@ -95,9 +97,13 @@ def test_segment_narrows_every_figure(filled):
 def test_top_movers(filled):
     movers = top_movers(filled, SYSTEM, PERIOD, min_users=1)
     first = movers.iloc[0]
-    assert (first["dimension"], first["value"], first["active_users"], first["previous"], first["change"]) == (
-        "plan", "pro", 2, 1, 1
-    )
+    assert (
+        first["dimension"],
+        first["value"],
+        first["active_users"],
+        first["previous"],
+        first["change"],
+    ) == ("plan", "pro", 2, 1, 1)
     assert first["change_pct"] == 100.0
     with pytest.raises(AnalyticsError, match="dimensions must be among"):
         top_movers(filled, SYSTEM, PERIOD, dimensions=("password",))

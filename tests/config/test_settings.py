@@ -26,7 +26,9 @@ def settings_table() -> str:
     lines = ["| setting | environment variable | default | meaning |", "|---|---|---|---|"]
     for item in fields(Settings):
         default = _shown(item.default)
-        lines.append(f"| `{item.name}` | `PULSE_{item.name.upper()}` | `{default}` | {item.metadata['help']} |")
+        lines.append(
+            f"| `{item.name}` | `PULSE_{item.name.upper()}` | `{default}` | {item.metadata['help']} |"
+        )
     return "\n".join(lines)
 
 
@@ -39,13 +41,17 @@ def test_environment_overrides_file(tmp_path: Path):
     file = tmp_path / "settings.toml"
     file.write_text('reporting_timezone = "Europe/Berlin"\ndemo_users = 10\n')
     settings = load_settings(file, environ={"PULSE_DEMO_USERS": "25", "PULSE_DEMO_MODE": "false"})
-    assert (settings.reporting_timezone, settings.demo_users, settings.demo_mode) == ("Europe/Berlin", 25, False)
+    assert (settings.reporting_timezone, settings.demo_users, settings.demo_mode) == (
+        "Europe/Berlin",
+        25,
+        False,
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('nonsense = 1\n', "unknown settings \\['nonsense'\\]"),
+        ("nonsense = 1\n", "unknown settings \\['nonsense'\\]"),
         ('demo_users = "many"\n', "The setting 'demo_users' must be a int. Got 'many' instead."),
         ('demo_mode = "perhaps"\n', "The setting 'demo_mode' must be a bool"),
     ],

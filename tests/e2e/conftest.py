@@ -43,9 +43,24 @@ class Server:
         env = {**os.environ, "PULSE_BACKEND_URL": f"duckdb://{db_path}", **(extra_env or {})}
         self._log = log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "serve.py",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self._wait_until_up()
 
@@ -60,7 +75,9 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        raise RuntimeError(f"server did not start in {STARTUP_TIMEOUT_S} s: {self.log_path.read_text()[-2000:]}")
+        raise RuntimeError(
+            f"server did not start in {STARTUP_TIMEOUT_S} s: {self.log_path.read_text()[-2000:]}"
+        )
 
     def stop(self) -> None:
         self.process.terminate()

@@ -4,7 +4,10 @@ import streamlit as st
 
 from ui.auth import login_gate
 from ui.navigation import build_navigation
+from ui.usage_tracking import record_page_view
 
 st.set_page_config(page_title="Pulse", page_icon=":material/monitoring:", layout="wide")
 viewer = login_gate()
-build_navigation(viewer).run()
+page = build_navigation(viewer)
+record_page_view(viewer, page)
+page.run()

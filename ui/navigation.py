@@ -151,6 +151,13 @@ PAGES: tuple[PageSpec, ...] = (
         "Admin",
         (Permission.MANAGE_ACCOUNTS,),
     ),
+    PageSpec(
+        "pages/pulse_usage.py",
+        "Pulse usage",
+        ":material/query_stats:",
+        "Admin",
+        (Permission.MANAGE_ACCOUNTS,),
+    ),
     PageSpec("pages/account.py", "My account", ":material/account_circle:", "Account", ()),
 )
 

@@ -31,6 +31,9 @@ from config.permissions import Permission
 MANIFEST = "manifest.json"
 FORMAT = "pulse-backup"
 FORMAT_VERSION = 1
+BACKUPS_FOLDER = "backups"
+"""Backups the running app writes (POST /api/v1/backup) go to this folder beside the database file."""
+_BACKUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _LOAD_STATEMENT = re.compile(r"^COPY \S+ FROM '(?:[^']|'')*' \(FORMAT '?parquet'?\);?$", re.I)
 
 
@@ -109,6 +112,21 @@ def backup_database(
         source=source,
     )
     return summary
+
+
+def backup_in_place(db: Database, viewer: Viewer, name: str | None = None) -> BackupSummary:
+    """Back up the running app's database into backups/NAME beside its file (NAME defaults to the time).
+
+    The API's way in: a name, never a path, so a request cannot write outside that folder.
+    """
+    viewer.require(Permission.MANAGE_ACCOUNTS)
+    name = name or datetime.now(UTC).strftime("pulse-%Y%m%d-%H%M%S")
+    if not _BACKUP_NAME.match(name) or name in (".", ".."):
+        raise AnalyticsError(
+            f"The backup name {name!r} is not allowed: use 1-100 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit."
+        )
+    return backup_database(db, viewer, db.path.parent / BACKUPS_FOLDER / name, source="api")
 
 
 def read_manifest(folder: str | Path) -> dict:

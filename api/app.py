@@ -8,7 +8,18 @@ from analytics import __version__
 from api.docs_assets import install_docs
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, UnicodeBodyGuard
-from api.routes import accounts, actions, analytics, health, intelligence, realtime, reports, tracking, trends
+from api.routes import (
+    accounts,
+    actions,
+    analytics,
+    backup,
+    health,
+    intelligence,
+    realtime,
+    reports,
+    tracking,
+    trends,
+)
 from api.security import install_security
 from config.settings import load_settings
 
@@ -28,7 +39,18 @@ def create_api() -> FastAPI:
     api.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     install_security(api)
     install_docs(api)
-    for module in (health, tracking, accounts, realtime, reports, trends, intelligence, actions, analytics):
+    for module in (
+        health,
+        tracking,
+        accounts,
+        realtime,
+        reports,
+        trends,
+        intelligence,
+        actions,
+        backup,
+        analytics,
+    ):
         api.include_router(module.router)
     api.include_router(analytics.user_router)  # last: /analytics/{user_id} would shadow /analytics/NAME
     return api

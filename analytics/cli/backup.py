@@ -1,7 +1,7 @@
 """`backup` and `restore`: a consistent copy of the database as Parquet files, and a database made from one.
 
 DuckDB lets one process open a database file, so these commands need the app stopped; a running app
-takes the same backup from inside (analytics.backup.backup_database). docs/reliability.md explains both.
+takes the same backup itself when an admin calls POST /api/v1/backup. docs/reliability.md explains both.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ def run_backup(args: argparse.Namespace) -> int:
         raise AnalyticsError(f"There is no database file at {path}; name it with --db PATH.")
     check_not_in_use(
         path,
-        "Stop the app and run backup again; a running app can write the same backup itself "
-        "(analytics.backup.backup_database), see docs/reliability.md.",
+        "Stop the app and run backup again, or have the running app write the same backup: "
+        "POST /api/v1/backup with an admin token (docs/api.md).",
     )
     db = open_database(path)
     try:

@@ -46,6 +46,7 @@ SAMPLE_REQUESTS = {
     ("POST", "/analytics/export"): {"json": {"dataset": "users"}},
     ("POST", "/analytics/batch-analysis"): {"json": {}},
     ("GET", "/analytics/batch-analysis/{job_id}"): {},
+    ("POST", "/backup"): {"json": {"name": "../outside"}},  # refused for everyone: 400 for admins
 }
 """One request per endpoint; a new endpoint must be added here, which adds its row to the document."""
 PATH_VALUES = {"user_id": "u1", "job_id": "no-such-job"}

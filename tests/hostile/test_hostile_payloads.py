@@ -85,6 +85,7 @@ BODIES = {
         },
     ),
     "/analytics/predictions": st.fixed_dictionaries({}, optional={"as_of": DAY}) | JSON,
+    "/backup": st.fixed_dictionaries({}, optional={"name": TEXT | st.sampled_from(INJECTIONS) | JSON}) | JSON,
     "/analytics/recommendations": st.fixed_dictionaries(
         {"user_ids": USER_IDS},
         optional={"k": st.integers(min_value=-5, max_value=200) | JSON, "as_of": DAY},

@@ -165,6 +165,8 @@ class Database:
                 try:
                     self._connection.close()
                     break
+                except duckdb.ConnectionException:  # a refused attempt may still have closed it
+                    break
                 except duckdb.Error:
                     if time.monotonic() > deadline:
                         raise

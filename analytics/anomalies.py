@@ -79,7 +79,7 @@ def detect_anomalies(
     Columns: date, value, expected, lower, upper (the band outside which a value is an anomaly),
     is_anomaly, score (|z|, or the distance outside the band in band widths, 0 inside). Periods still
     in progress are left out; periods without enough earlier data have NaN expected and score.
-    Results are cached per spec, filters, method, day and `db.data_version`.
+    Results are cached per spec, filters, method, day and `db.view_version`.
     """
     viewer.require_aggregate(Permission.VIEW_USER_TRENDS)
     check_method(method)
@@ -99,7 +99,7 @@ def detect_anomalies(
             value_col="value",
         )
 
-    key = ("anomalies", str(db.path), db.data_version, spec.text, filters, method, today)
+    key = ("anomalies", str(db.path), db.view_version, spec.text, filters, method, today)
     return cache.remembered(key, compute).copy()
 
 

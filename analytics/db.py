@@ -34,14 +34,17 @@ def quote_ident(name: str) -> str:
 class Database:
     """A DuckDB file and the process's connection to it."""
 
-    def __init__(self, path: Path, *, memory_limit: str = "") -> None:
+    def __init__(self, path: Path, *, memory_limit: str = "", live_refresh_s: float = 0.0) -> None:
         self.path = Path(path)
         self.memory_limit = memory_limit
+        self.live_refresh_s = live_refresh_s
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._open_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._query_seconds: deque[float] = deque(maxlen=QUERY_TIMES_KEPT)
         self.data_version = 0
+        self._shown_version = 0
+        self._shown_at = time.monotonic()
         self.opened_at: float | None = None
 
     @property
@@ -107,13 +110,26 @@ class Database:
             result = backend.execute(expr)
         return result if isinstance(result, pd.DataFrame) else pd.DataFrame({"value": [result]})
 
+    @property
+    def view_version(self) -> int:
+        """The data version cached results are keyed by: `data_version`, except that live changes
+        (tracked events) move it on at most every `live_refresh_s` seconds, so a steady tracking stream
+        does not make every dashboard view recompute."""
+        now = time.monotonic()
+        if self._shown_version != self.data_version and now - self._shown_at >= self.live_refresh_s:
+            self._shown_version, self._shown_at = self.data_version, now
+        return self._shown_version
+
     @contextmanager
-    def transaction(self, *, data_changed: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(
+        self, *, data_changed: bool = True, live: bool = False
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write transaction: all of it commits, or none of it does.
 
         A write the disk refuses (full, read-only) raises SchemaError, the transaction rolled back.
         `data_changed=False` marks bookkeeping writes (audit records, login state) that leave analytic
-        results as they were, so cached results stay valid.
+        results as they were, so cached results stay valid. `live=True` marks tracked events: they reach
+        `view_version` within `live_refresh_s`; any other change reaches it at once.
         """
         with self._write_lock:
             cursor = self.cursor()
@@ -131,6 +147,8 @@ class Database:
                 raise SchemaError(_explain_write_failure(self.path, exc)) from exc
             if data_changed:
                 self.data_version += 1
+                if not live:
+                    self._shown_version, self._shown_at = self.data_version, time.monotonic()
 
     @contextmanager
     def _timed(self) -> Iterator[None]:
@@ -208,7 +226,9 @@ def open_database(path: str | Path | None = None, settings: Settings | None = No
     with _registry_lock:
         database = _open_databases.get(resolved)
         if database is None:
-            database = Database(resolved, memory_limit=settings.memory_limit)
+            database = Database(
+                resolved, memory_limit=settings.memory_limit, live_refresh_s=settings.live_refresh_s
+            )
             _open_databases[resolved] = database
     return database
 

@@ -1,7 +1,7 @@
 """A small in-process LRU of product-wide responses, keyed by endpoint, options and the data version.
 
-Like the UI's `cached`, an entry is valid for one `db.data_version`: any write that changes data (an
-import, a tracking call, a prediction run) moves the version on, so stale answers are never served.
+Like the UI's `cached`, an entry is valid for one `db.view_version`: any write that changes data (an
+import, a prediction run) moves it on at once, tracked events within `live_refresh_s` seconds.
 Keys include the caller's role, so a role is served from the cache only after its first call passed
 the analytics function's permission check.
 """
@@ -29,7 +29,7 @@ class ResponseCache:
 
     def get_or_compute(self, db: Database, key: Hashable, compute: Callable[[], Result]) -> Result:
         """The cached result for (`db`, its data version, `key`), computing and keeping it on a miss."""
-        full_key = (str(db.path), db.data_version, key)
+        full_key = (str(db.path), db.view_version, key)
         with self._lock:
             if full_key in self._entries:
                 self._entries.move_to_end(full_key)

@@ -64,6 +64,12 @@ class Settings:
         0, "Events older than this many days are deleted by `retention apply`; 0 keeps everything."
     )
     memory_limit: str = _setting("", "DuckDB memory limit such as '4GB'; empty lets DuckDB choose.")
+    live_refresh_s: int = _setting(
+        10,
+        "Events tracked through the API reach cached dashboards and API answers at most this many seconds "
+        "late, so a busy tracking stream does not make every view recompute; the Real time page reads them "
+        "at once. Other changes (imports, your own edits) show at once. 0 shows tracked events at once.",
+    )
 
     @property
     def database_path(self) -> Path:

@@ -20,17 +20,18 @@ def database() -> Database:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached(name: str, database_path: str, data_version: int, key: str, _call: Callable[[], Any]) -> Any:
+def _cached(name: str, database_path: str, view_version: int, key: str, _call: Callable[[], Any]) -> Any:
     return _call()
 
 
 def cached(name: str, call: Callable[[], Result], **key: Any) -> Result:
-    """Run `call` once per (name, key, data version): repeated views are instant, new data recomputes.
+    """Run `call` once per (name, key, db.view_version): repeated views are instant, new data recomputes
+    (tracked events after at most the `live_refresh_s` setting).
 
     `key` must hold everything the result depends on, the viewer's account and role included.
     """
     db = database()
-    return _cached(name, str(db.path), db.data_version, repr(sorted(key.items())), call)
+    return _cached(name, str(db.path), db.view_version, repr(sorted(key.items())), call)
 
 
 @contextmanager

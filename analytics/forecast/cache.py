@@ -1,7 +1,7 @@
 """In-process cache of fitted forecasts: a fit costs about a second, a repeated view nothing.
 
-Keys hold everything a result depends on, the database's path and `data_version` included, so new
-data is never answered from an old fit. The oldest entries go first once `MAX_ENTRIES` is reached.
+Keys hold everything a result depends on, the database's path and `view_version` included, so new
+data is never answered from an old fit (tracked events: after at most `live_refresh_s` seconds). The oldest entries go first once `MAX_ENTRIES` is reached.
 """
 
 from __future__ import annotations

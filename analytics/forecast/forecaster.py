@@ -224,7 +224,7 @@ def forecast(
     """Forecast metric `spec` from its history over the filters' days (up to the end of `as_of`).
 
     Only complete periods are used: a week or month still in progress (or cut by the filters) would
-    look like a drop. Results are cached per spec, filters, options and `db.data_version`.
+    look like a drop. Results are cached per spec, filters, options and `db.view_version`.
     """
     viewer.require_aggregate(Permission.VIEW_USER_TRENDS)
     check_interval(interval)
@@ -236,7 +236,7 @@ def forecast(
     window = replace(filters, end=end)
     seen_until = min(today or today_in_zone(load_settings().reporting_timezone), end + timedelta(days=1))
     country = check_country(holidays_country)
-    key = ("forecast", str(db.path), db.data_version, spec.text, window, horizon_days, country, seen_until)
+    key = ("forecast", str(db.path), db.view_version, spec.text, window, horizon_days, country, seen_until)
 
     def compute() -> ForecastResult:
         series = metric_series(db, viewer, spec, window, today=seen_until)

@@ -29,7 +29,7 @@ def drain_rollup_queue(db: Database, *, settings: Settings | None = None) -> int
     if not db.scalar("SELECT count(*) FROM rollup_queue"):
         return 0  # no transaction, so cached results stay valid while nothing is tracked
     zone = (settings or load_settings()).reporting_timezone
-    with db.transaction() as cursor:
+    with db.transaction(live=True) as cursor:
         queued = cursor.execute("SELECT count(*) FROM rollup_queue").fetchall()[0][0]
         if queued:
             cursor.execute(f"CREATE OR REPLACE TEMP TABLE {DRAINED} AS SELECT * FROM rollup_queue")

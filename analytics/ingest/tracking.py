@@ -90,7 +90,7 @@ def _store(
         is_file=False,
     )
     zone = checked_zone(settings.import_timezone)
-    with db.transaction() as cursor:
+    with db.transaction(live=True) as cursor:
         prepare(cursor, zone)
         cursor.register(BATCH, table)
         rows = stage_checked(

@@ -265,10 +265,15 @@ async def _run_page(socket: websockets.ClientConnection, request: bytes) -> tupl
 async def browse(
     url: str, cookie: str, number: int, config: LoadConfig, deadline: float, tally: Tally
 ) -> None:
-    """One signed-in browser session: open the default page, then each dashboard in turn, until `deadline`."""
+    """One signed-in browser session: open the default page, then each dashboard in turn, until `deadline`.
+
+    Sessions arrive spread over the first pause, as people do; twenty opening the app in the same
+    millisecond would measure a queue that only the load generator makes.
+    """
     draw = random.Random(number)
     address = url.replace("http://", "ws://") + "/_stcore/stream"
     headers = {"Cookie": f"{COOKIE_NAME}={cookie}"}
+    await asyncio.sleep(draw.uniform(0, config.think_s[1]))
     try:
         async with websockets.connect(
             address, subprotocols=["streamlit"], additional_headers=headers, max_size=None

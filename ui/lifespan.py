@@ -20,6 +20,7 @@ from analytics.db import open_database
 from analytics.errors import AnalyticsError
 from analytics.jobs import server_schedulers
 from config.settings import Settings, load_settings
+from ui.tcp import disable_nagle
 
 
 def cookie_key(settings: Settings) -> str:
@@ -43,6 +44,7 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     except AnalyticsError as exc:
         print(f"Pulse cannot start: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
+    disable_nagle()  # answers on kept-alive connections no longer wait ~45 ms for a delayed ACK
     dummy_hash(BCRYPT_ROUNDS)  # computed now, so the first sign-in of an unknown name is not slower
     schedulers = server_schedulers(database, settings)
     for scheduler in schedulers:

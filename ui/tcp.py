@@ -26,7 +26,8 @@ def disable_nagle() -> int:
         try:
             if not os.readlink(OPEN_FILES / name).startswith("socket:"):
                 continue
-            with socket.socket(fileno=os.dup(int(name))) as sock:  # a duplicate: closing it keeps the original
+            # a duplicate of the descriptor: closing it leaves the server's socket open
+            with socket.socket(fileno=os.dup(int(name))) as sock:
                 if sock.type != socket.SOCK_STREAM or sock.family not in (socket.AF_INET, socket.AF_INET6):
                     continue
                 if not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):

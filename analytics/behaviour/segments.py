@@ -42,7 +42,9 @@ FEATURES = {
 """Clustering features and the words for a segment far above / below the average on each."""
 LOG_SCALED = ("active_days", "sessions_per_active_day", "mean_session_duration_s", "feature_breadth")
 FIT_SAMPLE_USERS = 20_000
-SILHOUETTE_SAMPLE_USERS = 3_000
+SILHOUETTE_SAMPLE_USERS = 2_000
+"""Silhouette cost grows with the square of this: 3,000 users took 0.55 s of the page at 10M events,
+2,000 take 0.18 s and chose the same k on the generated data (bench: `python -m bench pages`)."""
 DISTINCTIVE_Z = 0.5
 """A segment is described by features whose mean lies at least this many standard deviations out."""
 

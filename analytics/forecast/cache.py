@@ -1,4 +1,5 @@
-"""In-process cache of fitted forecasts: a fit costs about a second, a repeated view nothing.
+"""In-process cache of expensive results: fitted forecasts (a fit costs about a second), anomaly scans and
+the insights page's early cohort (read by two of its sections); a repeated use costs nothing.
 
 Keys hold everything a result depends on, the database's path and `view_version` included, so new
 data is never answered from an old fit (tracked events: after at most `live_refresh_s` seconds). The oldest entries go first once `MAX_ENTRIES` is reached.

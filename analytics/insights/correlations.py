@@ -28,6 +28,7 @@ from analytics.db import Database
 from analytics.engagement.activity import reporting_today
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters, literal_day, segment_filter
+from analytics.forecast import cache
 from analytics.insights.significance import P_MAX
 from analytics.peers import user_metrics
 from analytics.schema import USER_DAILY, USER_DAILY_ACTIVITY, analysable
@@ -128,9 +129,17 @@ def _cohort(db: Database, filters: Filters, early_days: int, today: date | None)
 def early_cohort(
     db: Database, filters: Filters, *, early_days: int = 7, today: date | None = None
 ) -> pd.DataFrame:
-    """One row per cohort user: user_id, early_active_days, early_exercises, early_accuracy, retained."""
-    cohort = _cohort(db, filters, early_days, today)
-    return pd.DataFrame() if cohort is None else db.run(cohort.users.order_by("user_id"))
+    """One row per cohort user: user_id, early_active_days, early_exercises, early_accuracy, retained.
+
+    Remembered per data version: behaviour_correlations and metric_correlations both need it.
+    """
+
+    def compute() -> pd.DataFrame:
+        cohort = _cohort(db, filters, early_days, today)
+        return pd.DataFrame() if cohort is None else db.run(cohort.users.order_by("user_id"))
+
+    key = ("early_cohort", str(db.path), db.view_version, filters, early_days, reporting_today(today))
+    return cache.remembered(key, compute).copy()
 
 
 def _threshold_flags(users: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -154,9 +163,9 @@ def behaviour_correlations(
     "churn"). Empty when no cohort user's outcome window has ended.
     """
     viewer.require_aggregate(Permission.VIEW_USER_INSIGHTS)
-    cohort = _cohort(db, filters, early_days, today)
-    users = pd.DataFrame() if cohort is None else db.run(cohort.users)
-    if users.empty:
+    users = early_cohort(db, filters, early_days=early_days, today=today)
+    cohort = None if users.empty else _cohort(db, filters, early_days, today)
+    if cohort is None:
         return pd.DataFrame(columns=BEHAVIOUR_COLUMNS)
     retained = users["retained"].to_numpy(dtype=bool)
     # (behaviour, users who did it, retained among them): thresholds here, named events counted in SQL.

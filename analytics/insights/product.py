@@ -154,6 +154,25 @@ def _moments(values: ir.NumericValue) -> dict[str, ir.Scalar]:
     return {"n": values.count(), "mean": values.mean(), "var": values.var(how="sample")}
 
 
+def _pooled(groups: pd.DataFrame) -> dict[str, float]:
+    """Every metric's n, mean and sample variance over all `groups` together, from each group's own
+    (the whole population without a second pass over the users)."""
+    pooled: dict[str, float] = {}
+    for name in PERFORMANCE:
+        n, mean, var = (groups[f"{name}__{key}"].astype(float) for key in ("n", "mean", "var"))
+        total = n.sum()
+        centre = (n * mean.fillna(0)).sum() / total if total else np.nan
+        spread = ((n - 1).clip(lower=0) * var.fillna(0)).sum() + (
+            n * (mean.fillna(centre) - centre) ** 2
+        ).sum()
+        pooled |= {
+            f"{name}__n": total,
+            f"{name}__mean": centre,
+            f"{name}__var": spread / (total - 1) if total > 1 else np.nan,
+        }
+    return pooled
+
+
 ALL_USERS = "\0all"
 NO_PLAN = "\0none"
 """Group labels that no real plan name can take: the whole population, and users without a plan."""
@@ -168,7 +187,7 @@ def _performance(db: Database, filters: Filters) -> list[Insight]:
         }
         by_plan = db.run(metrics.group_by("plan").aggregate(**columns)).assign(period=period)
         by_plan["plan"] = by_plan["plan"].astype(object).where(by_plan["plan"].notna(), NO_PLAN)
-        overall = db.run(metrics.aggregate(**columns)).assign(period=period, plan=ALL_USERS)
+        overall = pd.DataFrame([{**_pooled(by_plan), "period": period, "plan": ALL_USERS}])
         rows.extend([by_plan, overall])
     table = pd.concat(rows, ignore_index=True)
     found = []

@@ -121,7 +121,7 @@ def backup_in_place(db: Database, viewer: Viewer, name: str | None = None) -> Ba
     """
     viewer.require(Permission.MANAGE_ACCOUNTS)
     name = name or datetime.now(UTC).strftime("pulse-%Y%m%d-%H%M%S")
-    if not _BACKUP_NAME.match(name) or name in (".", ".."):
+    if not _BACKUP_NAME.match(name):  # starts with a letter or digit, so never "." or ".."
         raise AnalyticsError(
             f"The backup name {name!r} is not allowed: use 1-100 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit."

@@ -1,5 +1,6 @@
 """`track_events`: the core of the tracking API. One event or a batch, checked exactly like an import
-(the records become a JSON-typed relation that goes through the same staging and rules), then stored
+(the records become a JSON-typed relation that goes through the same staging and rules; plain records,
+the common case, are read in Python to the same values: analytics.ingest.plain_events), then stored
 with the same dedupe, consent, session and rollup steps, in one transaction (shared with the calls
 waiting meanwhile: analytics.ingest.group_commit).
 """
@@ -10,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from analytics.db import Database
@@ -18,6 +20,7 @@ from analytics.ingest.fields import EVENTS
 from analytics.ingest.group_commit import write_grouped
 from analytics.ingest.load import CONSENT, DUPLICATE, SKIPPED, load_events
 from analytics.ingest.pipeline import prepare, stage_checked
+from analytics.ingest.plain_events import plain_columns, stage_plain
 from analytics.ingest.problems import Problem, refuse
 from analytics.ingest.readers import Source
 from analytics.ingest.stage import STAGED
@@ -76,33 +79,16 @@ def _store(
 ) -> list[TrackResult]:
     """Store the records of one or more calls in one transaction; one TrackResult per call."""
     records = [record for call in calls for record in call]
-    table, problems = _as_json_columns(records)
-    if problems:
-        refuse(problems, len(problems), nothing=NOTHING_STORED)
-    source = Source(
-        name="",
-        relation=f"(SELECT CAST(COLUMNS(*) AS JSON) FROM {BATCH})",
-        params=(),
-        columns=dict.fromkeys(table.column_names, "JSON"),
-        first_row=0,
-        row_word="event",
-        field_word="field",
-        is_file=False,
-    )
     zone = checked_zone(settings.import_timezone)
+    plain = plain_columns(records, _JSON, naive_is_utc=zone == "UTC")
+    table = None
+    if plain is None:
+        table, problems = _as_json_columns(records)
+        if problems:
+            refuse(problems, len(problems), nothing=NOTHING_STORED)
     with db.transaction(live=True) as cursor:
         prepare(cursor, zone)
-        cursor.register(BATCH, table)
-        rows = stage_checked(
-            cursor,
-            EVENTS,
-            [source],
-            column_map={},
-            zone=zone,
-            nothing=NOTHING_STORED,
-            problem_limit=None,
-            progress=lambda message: None,
-        )
+        rows = stage_plain(cursor, plain) if table is None else _stage(cursor, table, zone)
         load_events(
             cursor,
             rows=rows,
@@ -115,7 +101,6 @@ def _store(
         outcome = cursor.execute(
             f"SELECT s.event_id, k.reason FROM {STAGED} s LEFT JOIN {SKIPPED} k USING (_file, _row) ORDER BY s._row"
         ).fetchall()
-        cursor.unregister(BATCH)
     results, start = [], 0
     for call in calls:
         part, start = outcome[start : start + len(call)], start + len(call)
@@ -128,6 +113,34 @@ def _store(
             )
         )
     return results
+
+
+def _stage(cursor: duckdb.DuckDBPyConnection, table: pa.Table, zone: str) -> int:
+    """Stage the records of `table` with the import's SQL reading and rules; rows staged, or ValidationError."""
+    source = Source(
+        name="",
+        relation=f"(SELECT CAST(COLUMNS(*) AS JSON) FROM {BATCH})",
+        params=(),
+        columns=dict.fromkeys(table.column_names, "JSON"),
+        first_row=0,
+        row_word="event",
+        field_word="field",
+        is_file=False,
+    )
+    cursor.register(BATCH, table)
+    try:
+        return stage_checked(
+            cursor,
+            EVENTS,
+            [source],
+            column_map={},
+            zone=zone,
+            nothing=NOTHING_STORED,
+            problem_limit=None,
+            progress=lambda message: None,
+        )
+    finally:
+        cursor.unregister(BATCH)
 
 
 def _records(payload: object, limit: int) -> list[Any]:

@@ -34,6 +34,7 @@ def create_api() -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    api.state.settings = settings  # read once: routes get them through api.deps.SettingsDep
     install_error_handlers(api)
     api.add_middleware(UnicodeBodyGuard)
     api.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

@@ -181,10 +181,8 @@ def authenticate_token(db: Database, token: str, *, now: datetime | None = None)
     """Who `token` acts as; AuthenticationError if it is unknown, revoked, expired or its owner may not sign in."""
     now = now or utc_now()
     key = (db.path, digest(token))
-    cached = _cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-        identity = cached[1]
-    else:
+    identity = _cached(key)
+    if identity is None:
         drops_before = _drops
         identity = _verify(db, key[1], now)
         with _cache_lock:
@@ -195,6 +193,20 @@ def authenticate_token(db: Database, token: str, *, now: datetime | None = None)
             f"The API token {identity.token_id} expired at {identity.expires_at:%Y-%m-%d %H:%M} UTC."
         )
     return identity
+
+
+def recently_verified(db: Database, token: str) -> TokenIdentity | None:
+    """Who `token` acts as if it was verified within CACHE_SECONDS and has not expired, else None.
+
+    Reads no table, so it may run on the event loop; on None, `authenticate_token` decides (and says why).
+    """
+    identity = _cached((db.path, digest(token)))
+    return identity if identity is not None and identity.expires_at > utc_now() else None
+
+
+def _cached(key: tuple[Path, str]) -> TokenIdentity | None:
+    cached = _cache.get(key)
+    return cached[1] if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS else None
 
 
 def _verify(db: Database, secret_sha256: str, now: datetime) -> TokenIdentity:

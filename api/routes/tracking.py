@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel
 
 from analytics.ingest import track_events
-from api.deps import DatabaseDep, ViewerDep
+from api.deps import DatabaseDep, SettingsDep, ViewerDep
 
 router = APIRouter(tags=["tracking"])
 
@@ -29,9 +29,9 @@ EventPayload = Annotated[
 
 
 @router.post("/analytics/track", response_model=TrackResponse)
-def track(db: DatabaseDep, viewer: ViewerDep, payload: EventPayload) -> TrackResponse:
+def track(db: DatabaseDep, viewer: ViewerDep, settings: SettingsDep, payload: EventPayload) -> TrackResponse:
     """Store events idempotently (by event_id); invalid rows are listed and nothing is stored."""
-    result = track_events(db, viewer, payload)
+    result = track_events(db, viewer, payload, settings=settings)
     return TrackResponse(
         accepted=result.accepted,
         duplicates=result.duplicates,

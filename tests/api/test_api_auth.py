@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
 from analytics.auth import accounts, tokens
 from analytics.viewer import SYSTEM
@@ -51,14 +52,17 @@ def test_revoked_and_disabled_get_401_at_once(api_env):
 
 
 def test_rate_limit_answers_429_with_retry_after(api_env, monkeypatch):
+    from api import create_api
+
     monkeypatch.setenv("PULSE_API_RATE_LIMIT_PER_MINUTE", "2")
+    client = TestClient(create_api())  # settings are read when the API is built
     headers = api_env.headers("analyst")
-    assert [api_env.client.get("/me", headers=headers).status_code for _ in range(2)] == [200, 200]
-    limited = api_env.client.get("/me", headers=headers)
+    assert [client.get("/me", headers=headers).status_code for _ in range(2)] == [200, 200]
+    limited = client.get("/me", headers=headers)
     assert limited.status_code == 429
     assert limited.headers["Retry-After"] == "30"
     assert limited.json()["error"]["type"] == "RateLimited"
-    assert api_env.client.get("/me", headers=api_env.headers("admin")).status_code == 200
+    assert client.get("/me", headers=api_env.headers("admin")).status_code == 200
 
 
 def test_security_headers(api_env):

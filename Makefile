@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test bench seed lint setup browser clean
+.PHONY: run test bench seed lint setup browser java clean
 
 setup: $(STAMP)
 
@@ -23,12 +23,17 @@ browser:
 	@test -x $(CHROMIUM) || (echo "installing chromium (Debian package)..." && \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
+# Java 17 for the Spark parity tests (PySpark starts a JVM); Debian's headless JRE when none is installed.
+java:
+	@command -v java >/dev/null || (echo "installing Java 17 (Debian package)..." && \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null)
+
 run: setup
 	$(PY) -m analytics demo
 	$(PY) -m streamlit run serve.py --server.port $(PORT) --server.headless true
 
 # Line coverage of analytics/ and api/ is reported, and below 90% the run fails (docs/reliability.md).
-test: setup browser
+test: setup browser java
 	$(PY) -m pytest --cov=analytics --cov=api --cov-report=term:skip-covered --cov-fail-under=90
 
 bench: setup

@@ -13,10 +13,11 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import ibis
+import ibis.expr.operations as ops
 import pandas as pd
 
 from analytics.errors import SchemaError
@@ -31,11 +32,34 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class Database:
-    """A DuckDB file and the process's connection to it."""
+class AnalyticEngine(Protocol):
+    """Another engine for analytic reads (Spark over the Parquet lake); DuckDB keeps everything else."""
 
-    def __init__(self, path: Path, *, memory_limit: str = "", live_refresh_s: float = 0.0) -> None:
+    tables: frozenset[str]
+    generation: int
+
+    def run(self, expr: ibis.Expr) -> Any: ...
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None) -> pd.DataFrame: ...
+
+
+class Database:
+    """A DuckDB file and the process's connection to it, plus the engine of analytic reads if not DuckDB.
+
+    With an `engine`, every read of analytic tables only (`engine.tables`) runs there; reads that touch
+    any other table (accounts, alerts, model outputs), and all writes, stay on the DuckDB file.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        memory_limit: str = "",
+        live_refresh_s: float = 0.0,
+        engine: AnalyticEngine | None = None,
+    ) -> None:
         self.path = Path(path)
+        self.engine = engine
         self.memory_limit = memory_limit
         self.live_refresh_s = live_refresh_s
         self._connection: duckdb.DuckDBPyConnection | None = None
@@ -91,11 +115,16 @@ class Database:
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run a parameterised SELECT and return its rows as a DataFrame."""
         with self._timed():
+            if self._on_engine_sql(sql):
+                return self.engine.query(sql, params)
             return self.cursor().execute(sql, params or []).df()
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
         """Run a parameterised SELECT and return its rows as tuples."""
         with self._timed():
+            if self._on_engine_sql(sql):
+                frame = self.engine.query(sql, params).astype(object)
+                return list(frame.where(frame.notna(), None).itertuples(index=False, name=None))
             return self.cursor().execute(sql, params or []).fetchall()
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
@@ -106,9 +135,16 @@ class Database:
     def run(self, expr: ibis.Expr) -> pd.DataFrame:
         """Execute an Ibis expression built on `analytics.schema` tables."""
         with self._timed():
-            backend = ibis.duckdb.from_connection(self.cursor())
-            result = backend.execute(expr)
+            if self.engine is not None and _tables_of(expr) <= self.engine.tables:
+                result = self.engine.run(expr)
+            else:
+                result = ibis.duckdb.from_connection(self.cursor()).execute(expr)
         return result if isinstance(result, pd.DataFrame) else pd.DataFrame({"value": [result]})
+
+    def _on_engine_sql(self, sql: str) -> bool:
+        from analytics.spark_sql import tables_read
+
+        return self.engine is not None and tables_read(sql) <= self.engine.tables
 
     @property
     def view_version(self) -> int:
@@ -118,7 +154,7 @@ class Database:
         now = time.monotonic()
         if self._shown_version != self.data_version and now - self._shown_at >= self.live_refresh_s:
             self._shown_version, self._shown_at = self.data_version, now
-        return self._shown_version
+        return self._shown_version + (self.engine.generation if self.engine is not None else 0)
 
     @contextmanager
     def transaction(
@@ -193,6 +229,11 @@ class Database:
             self._connection = None
 
 
+def _tables_of(expr: ibis.Expr) -> set[str]:
+    """Names of the tables an Ibis expression reads."""
+    return {table.name for table in expr.op().find((ops.UnboundTable, ops.DatabaseTable))}
+
+
 def _explain_open_failure(path: Path, exc: Exception) -> str:
     text = str(exc)
     if "lock" in text.lower():
@@ -227,10 +268,22 @@ def open_database(path: str | Path | None = None, settings: Settings | None = No
         database = _open_databases.get(resolved)
         if database is None:
             database = Database(
-                resolved, memory_limit=settings.memory_limit, live_refresh_s=settings.live_refresh_s
+                resolved,
+                memory_limit=settings.memory_limit,
+                live_refresh_s=settings.live_refresh_s,
+                engine=_engine(settings),
             )
             _open_databases[resolved] = database
     return database
+
+
+def _engine(settings: Settings) -> AnalyticEngine | None:
+    """The configured engine of analytic reads; None means DuckDB itself."""
+    if settings.spark_backend is None:
+        return None
+    from analytics.spark_engine import spark_engine
+
+    return spark_engine(settings.spark_backend)
 
 
 def forget_database(path: str | Path) -> None:

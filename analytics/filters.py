@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from analytics.errors import AnalyticsError
+from analytics.json_fields import json_text
 from analytics.schema import USERS
 
 Grain = Literal["day", "week", "month"]
@@ -131,7 +132,7 @@ def segment_users(segment: tuple[tuple[str, str], ...]) -> ir.Table | None:
             users = users.filter(users.signup_at.strftime("%Y-%m") == value)
         else:
             name = _ATTRIBUTE_KEY.match(key).group(1)
-            users = users.filter(users.attributes[name].str == value)
+            users = users.filter(json_text(users.attributes, name) == value)
     return users.select("user_id")
 
 

@@ -76,7 +76,7 @@ paths AS MATERIALIZED (
 nodes AS (
     SELECT a.sid, a.user_id, a.pos AS anchor_pos, level,
            CASE WHEN a.pos + $sign * level BETWEEN 1 AND a.steps THEN p.activity_type ELSE $boundary END AS target
-    FROM paths a CROSS JOIN unnest(range(1, $depth + 1)) AS levels(level)
+    FROM paths a CROSS JOIN (SELECT unnest(range(1, $depth + 1)) AS level) AS levels
     LEFT JOIN paths p ON p.sid = a.sid AND p.pos = a.pos + $sign * level
     WHERE a.activity_type = $activity AND a.pos + $sign * (level - 1) BETWEEN 1 AND a.steps
 ),

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "config" / "settings.toml"
@@ -26,7 +27,9 @@ class Settings:
 
     backend_url: str = _setting(
         "duckdb://data/pulse.duckdb",
-        "Where the data lives: `duckdb://PATH` (relative paths start at the project root).",
+        "Where the data lives: `duckdb://PATH` (relative paths start at the project root), or "
+        "`spark://MASTER?lake=DIR` to run analytic reads on Spark over a Parquet lake (docs/scale.md); "
+        "optional `&db=PATH` names the DuckDB file that keeps everything else, `&spark.KEY=VALUE` Spark settings.",
     )
     reporting_timezone: str = _setting(
         "UTC", "IANA zone in which days, weeks and hours are counted and times are shown."
@@ -73,14 +76,55 @@ class Settings:
 
     @property
     def database_path(self) -> Path:
-        """The DuckDB file named by `backend_url`."""
-        scheme, _, location = self.backend_url.partition("://")
-        if scheme != "duckdb" or not location:
-            raise ValueError(
-                f"The 'backend_url' setting must look like 'duckdb://PATH'. Got {self.backend_url!r}."
-            )
-        path = Path(location)
-        return path if path.is_absolute() else PROJECT_ROOT / path
+        """The DuckDB file: named by a `duckdb://` URL, or the `db` parameter of a `spark://` one."""
+        scheme, location, options = _backend_parts(self.backend_url)
+        return _project_path(location if scheme == "duckdb" else options.get("db", DEFAULT_SPARK_STATE_DB))
+
+    @property
+    def spark_backend(self) -> SparkBackend | None:
+        """Where Spark runs and reads from, when `backend_url` is a `spark://` URL."""
+        scheme, location, options = _backend_parts(self.backend_url)
+        if scheme != "spark":
+            return None
+        conf = {key: value for key, value in options.items() if key.startswith("spark.")}
+        return SparkBackend(_spark_master(location), _project_path(options["lake"]), conf)
+
+
+DEFAULT_SPARK_STATE_DB = "data/pulse.duckdb"
+_BACKEND_FORMS = "'duckdb://PATH' or 'spark://MASTER?lake=DIR'"
+
+
+@dataclass(frozen=True)
+class SparkBackend:
+    """A Spark master URL, the lake folder it reads, and extra Spark settings."""
+
+    master: str
+    lake: Path
+    conf: dict[str, str]
+
+
+def _backend_parts(url: str) -> tuple[str, str, dict[str, str]]:
+    """Split a backend URL into scheme, location and its query parameters."""
+    scheme, _, rest = url.partition("://")
+    location, _, query = rest.partition("?")
+    options = dict(parse_qsl(query, keep_blank_values=True))
+    if scheme == "duckdb" and location and not query:
+        return scheme, location, options
+    if scheme == "spark" and location and options.get("lake"):
+        return scheme, location, options
+    raise ValueError(f"The 'backend_url' setting must look like {_BACKEND_FORMS}. Got {url!r}.")
+
+
+def _spark_master(location: str) -> str:
+    """The Spark master URL: `local[N]`, `yarn` and full URLs as given, `HOST:PORT` as spark://HOST:PORT."""
+    if location.startswith("local") or location == "yarn" or "://" in location:
+        return location
+    return f"spark://{location}"
+
+
+def _project_path(location: str) -> Path:
+    path = Path(location)
+    return path if path.is_absolute() else PROJECT_ROOT / path
 
 
 def setting_help() -> dict[str, str]:

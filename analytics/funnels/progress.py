@@ -27,6 +27,7 @@ import ibis.expr.types as ir
 from analytics.errors import AnalyticsError
 from analytics.filters import SEGMENT_KEYS_HELP, USER_COLUMNS, Filters, segment_filter
 from analytics.funnels.scope import period_bounds
+from analytics.json_fields import json_text
 from analytics.schema import EVENTS, USERS, analysable
 
 ORDERS = ("strict", "sequential", "any")
@@ -82,7 +83,7 @@ def breakdown_value(key: str) -> ir.StringValue:
     elif key == "signup_cohort":
         value = USERS.signup_at.strftime("%Y-%m")
     elif match := _ATTRIBUTE_KEY.match(str(key)):
-        value = USERS.attributes[match.group(1)].str
+        value = json_text(USERS.attributes, match.group(1))
     else:
         raise AnalyticsError(
             f"The 'breakdown' option must be None or one of {SEGMENT_KEYS_HELP}. Got {key!r}."
@@ -117,7 +118,7 @@ matched AS (
         SELECT user_id, activity_type, timestamp,
                row_number() OVER (PARTITION BY user_id ORDER BY timestamp, event_id) AS rn
         FROM scoped
-        QUALIFY rn <= len($steps)
+        QUALIFY rn <= array_length($steps)
     )
     WHERE activity_type = $steps[rn]
 )"""
@@ -125,7 +126,7 @@ matched AS (
 _ANY = """
 wanted AS (
     SELECT step, activity_type, row_number() OVER (PARTITION BY activity_type ORDER BY step) AS occurrence
-    FROM (SELECT unnest($steps) AS activity_type, unnest(range(1, len($steps) + 1)) AS step)
+    FROM (SELECT $steps[step] AS activity_type, step FROM (SELECT unnest(range(1, array_length($steps) + 1)) AS step))
 ),
 earliest AS (
     SELECT user_id, activity_type, min(timestamp, $most_repeats) AS times FROM scoped GROUP BY ALL
@@ -133,7 +134,7 @@ earliest AS (
 matched AS (
     SELECT f.user_id, w.step, f.times[w.occurrence] AS timestamp
     FROM earliest f JOIN wanted w ON f.activity_type = w.activity_type
-    WHERE len(f.times) >= w.occurrence
+    WHERE array_length(f.times) >= w.occurrence
 )"""
 
 _PREFIX = """

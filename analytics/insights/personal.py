@@ -23,6 +23,7 @@ import pandas as pd
 from analytics.db import Database
 from analytics.filters import Filters, literal_day
 from analytics.insights.significance import Insight, link, rank, relative_effect, score, two_proportion_p
+from analytics.json_fields import json_number, json_text
 from analytics.peers import MIN_PEERS, PEER_METRICS, peer_percentiles, self_comparison
 from analytics.periods import local_midnight_utc
 from analytics.schema import EVENTS, USER_DAILY, analysable
@@ -127,7 +128,9 @@ def _skills(db: Database, user_id: str, filters: Filters, page: str) -> list[Ins
         & (events.timestamp >= local_midnight_utc(filters.start, zone))
         & (events.timestamp < local_midnight_utc(filters.end + timedelta(days=1), zone))
     )
-    graded = events.select(skill=events.properties["skill"].str, accuracy=events.properties["accuracy"].float)
+    graded = events.select(
+        skill=json_text(events.properties, "skill"), accuracy=json_number(events.properties, "accuracy")
+    )
     graded = graded.filter(graded.skill.notnull() & graded.accuracy.notnull())
     skills = db.run(graded.group_by("skill").aggregate(points=graded.accuracy.sum(), answers=graded.count()))
     total_points, total_answers = skills["points"].sum(), skills["answers"].sum()

@@ -9,14 +9,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import ibis
-import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from analytics.behaviour.local_time import local_timestamp
 from analytics.db import Database
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters, Grain, literal_day, period_end, period_start, segment_filter
+from analytics.json_fields import json_number
 from analytics.metrics.spec import ROLLUP_PROPERTIES, MetricSpec
 from analytics.periods import is_complete, local_midnight_utc, today_in_zone
 from analytics.schema import EVENTS, SESSIONS, USER_DAILY, USER_DAILY_ACTIVITY, analysable
@@ -25,19 +26,13 @@ from config.permissions import Permission
 from config.settings import load_settings
 
 
-@ibis.udf.scalar.builtin(name="timezone")
-def _as_utc(zone: str, moment: dt.Timestamp()) -> dt.Timestamp(timezone="UTC"):
-    """DuckDB's timezone(zone, naive): read a naive timestamp as a time in `zone`."""
+def local_day(utc_column: ir.TimestampValue, zone: str, filters: Filters) -> ir.DateValue:
+    """The reporting-zone calendar day of a naive-UTC timestamp column on the filters' days (DST-exact).
 
-
-@ibis.udf.scalar.builtin(name="timezone")
-def _wall_clock(zone: str, moment: dt.Timestamp(timezone="UTC")) -> dt.Timestamp():
-    """DuckDB's timezone(zone, instant): the wall-clock time of an instant in `zone`."""
-
-
-def local_day(utc_column: ir.TimestampValue, zone: str) -> ir.DateValue:
-    """The reporting-zone calendar day of a naive-UTC timestamp column (DST-exact)."""
-    return _wall_clock(zone, _as_utc("UTC", utc_column)).cast("date")
+    Built from the zone's offsets (`local_timestamp`) rather than an engine's own zone function, so it
+    runs the same on DuckDB and Spark.
+    """
+    return local_timestamp(utc_column, zone, filters.start, filters.end).date()
 
 
 def period_starts(start: date, end: date, grain: Grain) -> list[date]:
@@ -114,7 +109,7 @@ def _aggregate(db: Database, spec: MetricSpec, filters: Filters, zone: str) -> p
         return db.run(firsts.group_by(period=period_start(firsts.day, grain)).aggregate(value=firsts.count()))
     if spec.kind == "sessions":
         sessions = _in_instants(segment_filter(analysable(SESSIONS), filters), "started_at", filters, zone)
-        day = local_day(sessions.started_at, zone)
+        day = local_day(sessions.started_at, zone, filters)
         return db.run(sessions.group_by(period=period_start(day, grain)).aggregate(value=sessions.count()))
     if spec.kind in ("count", "users", "ratio"):
         typed = _in_days(segment_filter(analysable(USER_DAILY_ACTIVITY), filters), filters)
@@ -132,9 +127,9 @@ def _aggregate(db: Database, spec: MetricSpec, filters: Filters, zone: str) -> p
             )
         )
     events = _in_instants(segment_filter(analysable(EVENTS), filters), "timestamp", filters, zone)
-    measured = events.mutate(number=_numeric_property(events.properties, spec.property_name))
+    measured = events.mutate(number=json_number(events.properties, spec.property_name))
     measured = measured.filter(measured.number.notnull())
-    day = local_day(measured.timestamp, zone)
+    day = local_day(measured.timestamp, zone, filters)
     return db.run(
         measured.group_by(period=period_start(day, grain)).aggregate(
             numerator=measured.number.sum(), denominator=measured.count()
@@ -151,14 +146,3 @@ def _in_instants(table: ir.Table, column: str, filters: Filters, zone: str) -> i
     low = ibis.literal(local_midnight_utc(filters.start, zone), type="timestamp")
     high = ibis.literal(local_midnight_utc(filters.end + timedelta(days=1), zone), type="timestamp")
     return table.filter((table[column] >= low) & (table[column] < high))
-
-
-def _numeric_property(properties: ir.JSONValue, name: str) -> ir.FloatingValue:
-    """A JSON property as a number (JSON numbers and numeric strings; anything else is null).
-
-    A dot in `name` reaches into a nested object: `a.b` is properties.a.b.
-    """
-    value = properties
-    for part in name.split("."):
-        value = value[part]
-    return ibis.coalesce(value.float, value.str.try_cast("float64"))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from analytics.db import Database
 from analytics.errors import AnalyticsError
+from analytics.json_fields import json_text
 from analytics.periods import local_midnight_utc
 from analytics.schema import EVENTS, USER_DAILY, USERS, analysable
 from config.settings import load_settings
@@ -124,8 +125,8 @@ def _plans_as_of(db: Database, as_of: date) -> pd.DataFrame:
     upgrades = events.filter(events.activity_type == "upgrade").select(
         "user_id",
         "timestamp",
-        from_plan=events.properties["from_plan"].str,
-        to_plan=events.properties["to_plan"].str,
+        from_plan=json_text(events.properties, "from_plan"),
+        to_plan=json_text(events.properties, "to_plan"),
     )
     changes = upgrades.group_by("user_id").aggregate(
         first_from=upgrades.from_plan.argmin(upgrades.timestamp),

@@ -25,6 +25,7 @@ import pandas as pd
 
 from analytics.db import Database
 from analytics.filters import Filters, literal_day
+from analytics.json_fields import json_number, json_text
 from analytics.peers import MIN_PEERS, user_metrics
 from analytics.periods import local_midnight_utc
 from analytics.schema import EVENTS, USER_DAILY, USERS, analysable
@@ -160,8 +161,8 @@ def _weakest_skills(db: Database, window: Filters, user_ids: pd.Series) -> pd.Da
     events = events.semi_join(wanted, "user_id")
     graded = events.select(
         "user_id",
-        skill=events.properties["skill"].str,
-        accuracy=events.properties["accuracy"].float,
+        skill=json_text(events.properties, "skill"),
+        accuracy=json_number(events.properties, "accuracy"),
     )
     graded = graded.filter(graded.skill.notnull() & graded.accuracy.notnull())
     per_skill = db.run(

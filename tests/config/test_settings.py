@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from config.settings import PROJECT_ROOT, Settings, load_settings
+from config.settings import PROJECT_ROOT, Settings, SparkBackend, load_settings
 
 DOC = PROJECT_ROOT / "docs" / "configuration.md"
 
@@ -63,7 +64,23 @@ def test_bad_values_are_named(tmp_path: Path, text: str, message: str):
         load_settings(file, environ={})
 
 
-def test_backend_url_must_name_duckdb():
-    with pytest.raises(ValueError, match="must look like 'duckdb://PATH'"):
+def test_backend_url_must_name_duckdb_or_spark():
+    with pytest.raises(
+        ValueError, match=re.escape("must look like 'duckdb://PATH' or 'spark://MASTER?lake=DIR'")
+    ):
         _ = Settings(backend_url="postgres://x").database_path
+    with pytest.raises(ValueError, match="must look like"):
+        _ = Settings(backend_url="spark://local[2]").spark_backend  # no lake
     assert Settings(backend_url="duckdb:///tmp/x.duckdb").database_path == Path("/tmp/x.duckdb")
+    assert Settings(backend_url="duckdb:///tmp/x.duckdb").spark_backend is None
+
+
+def test_spark_backend_url_names_master_lake_state_file_and_spark_settings():
+    local = Settings(backend_url="spark://local[2]?lake=/data/lake&spark.driver.memory=4g")
+    assert local.spark_backend == SparkBackend("local[2]", Path("/data/lake"), {"spark.driver.memory": "4g"})
+    assert local.database_path == PROJECT_ROOT / "data" / "pulse.duckdb"
+    cluster = Settings(backend_url="spark://10.0.0.5:7077?lake=s3lake&db=/srv/pulse.duckdb")
+    assert cluster.spark_backend.master == "spark://10.0.0.5:7077"
+    assert cluster.spark_backend.lake == PROJECT_ROOT / "s3lake"
+    assert cluster.database_path == Path("/srv/pulse.duckdb")
+    assert Settings(backend_url="spark://yarn?lake=/l").spark_backend.master == "yarn"

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "alerts",
     "export",
     "backup",
+    "lake",
 )
 """Modules of analytics.cli, each with `register(subparsers)` that sets `handler` on its parser."""
 

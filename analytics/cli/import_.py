@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import date, datetime
+from pathlib import Path
 
 from analytics.cli import add_db_argument
-from analytics.db import open_database
+from analytics.db import Database, open_database
 from analytics.errors import AnalyticsError
 from analytics.ingest import import_files
+from analytics.lake import write_lake
 from analytics.viewer import SYSTEM
 from config.settings import load_settings
 
@@ -49,6 +52,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--timezone", metavar="TZ", help="IANA zone of naive timestamps (default: import_timezone)"
     )
+    parser.add_argument(
+        "--lake",
+        metavar="DIR",
+        help="also bring this Parquet lake up to date (the imported days' events, every other table)",
+    )
     add_db_argument(parser)
     parser.set_defaults(handler=run)
 
@@ -70,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     column_map = parse_map(args.column_map)
     db = open_database(args.db, settings)
+    newest_before = db.cursor().execute("SELECT max(ingested_at) FROM events").fetchone()[0]
     started = time.perf_counter()
     summary = import_files(
         db,
@@ -83,5 +92,19 @@ def run(args: argparse.Namespace) -> int:
         progress=lambda message: print(f"  {time.perf_counter() - started:7.1f} s  {message}", flush=True),
     )
     print(f"Imported {args.kind}: {summary}")
+    if args.lake:
+        days = ingested_days(db, newest_before)
+        written = write_lake(db, Path(args.lake), days=days)
+        print(f"Lake {args.lake}: {len(days)} days of events rewritten ({written['events']:,} events)")
     db.close()
     return 0
+
+
+def ingested_days(db: Database, newest_before: datetime | None) -> list[date]:
+    """UTC days of the events stored after `newest_before` (all days when it is None), read from the
+    DuckDB file itself even when analytic reads go to Spark."""
+    rows = db.cursor().execute(
+        "SELECT DISTINCT CAST(timestamp AS DATE) FROM events WHERE ? IS NULL OR ingested_at > ?",
+        [newest_before, newest_before],
+    )
+    return [day for (day,) in rows.fetchall()]

@@ -9,11 +9,19 @@ every message counts events from the start of its caller's own payload.
 
 One waiting thread at a time leads: it writes groups until its own call is stored, then hands the lead
 to the oldest waiting call, so no caller keeps writing for others for long.
+
+Before a write, the leader waits briefly for the callers it expects: those answered by the last write
+(most send their next call at once) and those that were waiting then. Without that wait, sixteen
+clients split into two groups that took turns, and each call waited for the other group's write before
+its own: twice the latency of one group of sixteen, whose write costs about the same. The wait ends as
+soon as they are all there, and lasts at most a quarter of the last write (GATHER_SHARE), capped at
+MAX_GATHER_S; a lone caller never waits.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -21,6 +29,8 @@ from typing import Any, Generic, TypeVar
 
 from analytics.db import Database
 
+GATHER_SHARE = 0.25
+MAX_GATHER_S = 0.010
 Result = TypeVar("Result")
 Write = Callable[[list[list[Any]]], list[Result]]
 
@@ -37,12 +47,19 @@ class _Call(Generic[Result]):
 
 
 class _Queue:
-    """The calls waiting to be written for one database and key; `busy` while some call leads."""
+    """The calls waiting to be written for one database and key; `busy` while some call leads.
+
+    `expected` is how many calls the next write should hold (those of the last write and those waiting
+    when it ended); `gather_s` how long the leader may wait for them.
+    """
 
     def __init__(self) -> None:
         self.pending: list[_Call] = []
         self.busy = False
         self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)
+        self.expected = 0
+        self.gather_s = 0.0
 
 
 _queues: weakref.WeakKeyDictionary[Database, dict[Hashable, _Queue]] = weakref.WeakKeyDictionary()
@@ -64,6 +81,8 @@ def write_grouped(
         queue.pending.append(call)
         if not queue.busy:
             queue.busy = call.leads = True
+        elif len(queue.pending) >= queue.expected:
+            queue.arrived.notify()
     if not call.leads:
         call.woken.wait()
     if not call.done:
@@ -77,7 +96,12 @@ def _lead(queue: _Queue, call: _Call, write: Write, max_records: int) -> None:
     """Write groups of the oldest waiting calls until `call` is done, then pass the lead on."""
     try:
         while not call.done:
-            _write_group(_take(queue, max_records), write)
+            calls = _take(queue, max_records)
+            started = time.monotonic()
+            _write_group(calls, write)
+            with queue.lock:
+                queue.expected = len(calls) + len(queue.pending)
+                queue.gather_s = min(MAX_GATHER_S, GATHER_SHARE * (time.monotonic() - started))
     finally:
         with queue.lock:
             if queue.pending:
@@ -89,8 +113,17 @@ def _lead(queue: _Queue, call: _Call, write: Write, max_records: int) -> None:
 
 
 def _take(queue: _Queue, max_records: int) -> list[_Call]:
-    """The oldest waiting calls, as many as fit in `max_records` (at least one)."""
+    """The oldest waiting calls, as many as fit in `max_records` (at least one), once the expected
+    calls are waiting or `gather_s` has passed."""
     with queue.lock:
+        deadline = time.monotonic() + queue.gather_s
+        while (
+            len(queue.pending) < queue.expected and sum(len(c.records) for c in queue.pending) < max_records
+        ):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            queue.arrived.wait(remaining)
         taken, total = 0, 0
         for call in queue.pending:
             if taken and total + len(call.records) > max_records:

@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,17 @@ class SparkEngine:
         """Run Pulse's DuckDB-dialect SQL on Spark and return its rows as a DataFrame."""
         self._ready()
         return self._session.sql(to_spark_sql(sql, params)).toPandas()
+
+    def map_groups(
+        self, frame: pd.DataFrame, key: str, function: Callable[[pd.DataFrame], pd.DataFrame], schema: str
+    ) -> pd.DataFrame:
+        """`function` over each group of `frame` by `key`, as a grouped pandas UDF on Spark's executors."""
+        self._ready()
+        texts = {column: object for column in frame.columns if pd.api.types.is_string_dtype(frame[column])}
+        grouped = self._session.createDataFrame(frame.astype(texts)).groupBy(
+            key
+        )  # Arrow takes no chunked str
+        return grouped.applyInPandas(function, schema).toPandas()
 
     def stop(self) -> None:
         """Stop the Spark session (shutdown, tests)."""

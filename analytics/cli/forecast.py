@@ -7,6 +7,7 @@ Their output columns are stable, so scripts and other tools may rely on them.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pandas as pd
 from analytics.cli import add_db_argument
 from analytics.db import Database, open_database
 from analytics.errors import AnalyticsError
-from analytics.filters import GRAINS, SEGMENT_KEYS_HELP, Filters, parse_segment
+from analytics.filters import GRAINS, SEGMENT_KEYS_HELP, USER_COLUMNS, Filters, parse_segment
 from analytics.metrics import METRIC_HELP, parse_metric
 from analytics.overview import data_days
 from analytics.viewer import SYSTEM
@@ -37,6 +38,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--interval", type=float, choices=(0.8, 0.95), default=0.8, help="width of yhat_lower..yhat_upper"
     )
     forecast.add_argument("--holidays", metavar="COUNTRY", help="add this country's holidays (ISO code)")
+    forecast.add_argument(
+        "--by",
+        choices=USER_COLUMNS,
+        help="one forecast per value of this user column (on Spark's executors with a Spark backend); "
+        "prints segment, date, yhat, yhat_lower, yhat_upper, model, prophet_mape, baseline_mape, problem",
+    )
+    forecast.add_argument("--top", metavar="N", type=int, default=10, help="with --by: the N largest values")
     forecast.set_defaults(handler=run_forecast)
 
     anomalies = commands.add_parser(
@@ -68,6 +76,8 @@ def run_forecast(args: argparse.Namespace) -> int:
     db = open_database(args.db)
     filters = _filters(db, args, start=None, end=None)
     as_of = _day(args.as_of, "--as-of")
+    if args.by:
+        return _forecast_by(db, args, filters if as_of is None else replace(filters, end=as_of))
     result = forecast(
         db,
         SYSTEM,
@@ -80,6 +90,26 @@ def run_forecast(args: argparse.Namespace) -> int:
     )
     _emit(result.forecast[FORECAST_COLUMNS], args.out)
     print(f"{result.note} Trend: {result.trend}.")
+    return 0
+
+
+def _forecast_by(db: Database, args: argparse.Namespace, filters: Filters) -> int:
+    from analytics.forecast.by_segment import forecast_by_segment
+
+    found = forecast_by_segment(
+        db,
+        SYSTEM,
+        parse_metric(args.metric),
+        filters,
+        by=args.by,
+        top_n=args.top,
+        horizon_days=args.horizon_days,
+        interval=args.interval,
+    )
+    _emit(found, args.out)
+    print(
+        f"{found['segment'].nunique()} segments by {args.by}; {int(found['problem'].notna().sum())} not forecast."
+    )
     return 0
 
 

@@ -69,7 +69,7 @@ class Step:
 
 def _churn(context: BatchContext) -> PredictionSet:
     model = churn.ChurnModel().fit(context.windows)
-    scores = model.predict(context.windows.score)
+    scores = churn.score_population(context.db, model, context.windows.score)
     probability = scores["churn_probability"].to_numpy()
     return PredictionSet(
         prediction_type=churn.PREDICTION_TYPE,
@@ -87,7 +87,7 @@ def _churn(context: BatchContext) -> PredictionSet:
 
 STEPS: list[Step] = [
     Step("churn", _churn),
-    Step("engagement", lambda context: engagement.engagement_predictions(context.windows)),
+    Step("engagement", lambda context: engagement.engagement_predictions(context.windows, db=context.db)),
     Step("performance", lambda context: performance.performance_predictions(context.windows)),
     Step("skill", lambda context: skill.skill_predictions(context.db, as_of=context.as_of)),
     Step(

@@ -26,6 +26,7 @@ from sklearn.pipeline import Pipeline
 
 from analytics.db import Database
 from analytics.errors import AnalyticsError
+from analytics.groups import score_users
 from analytics.predict.estimators import (
     MAX_TRAIN_ROWS,
     boosting_classifier,
@@ -187,6 +188,15 @@ class ChurnModel:
         )
 
 
+SCORES_SCHEMA = "user_id string, churn_probability double, risk_band string, reasons array<string>"
+"""The columns of ChurnModel.predict, for scoring on Spark."""
+
+
+def score_population(db: Database, model: ChurnModel, users: pd.DataFrame) -> pd.DataFrame:
+    """`model.predict(users)`, computed on Spark's executors when that is the backend."""
+    return score_users(db, users, model.predict, SCORES_SCHEMA)
+
+
 def check_horizon(horizon_days: object) -> int:
     """`horizon_days` if it is an int in [1, MAX_HORIZON_DAYS], else AnalyticsError."""
     if (
@@ -214,7 +224,7 @@ def churn_scores(
     windows = load_windows(db, as_of=as_of or last_day, horizon_days=horizon_days, first_day=first_day)
     with one_thread():
         model = ChurnModel().fit(windows)
-        scores = model.predict(windows.score)
+        scores = score_population(db, model, windows.score)
     scores["reasons"] = scores["reasons"].map("; ".join)
     scores = scores.sort_values(["churn_probability", "user_id"], ascending=[False, True], ignore_index=True)
     return scores, model.quality_

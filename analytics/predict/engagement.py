@@ -7,7 +7,9 @@ the validation window; the 80% interval comes from the validation residuals.
 
 from __future__ import annotations
 
+from analytics.db import Database
 from analytics.errors import AnalyticsError
+from analytics.groups import score_users
 from analytics.predict.features import Windows
 from analytics.predict.regression import RegressionModel
 from analytics.predict.store import PredictionSet
@@ -17,7 +19,11 @@ MODEL_VERSION = "engagement-1"
 HORIZON_DAYS = 30
 
 
-def engagement_predictions(windows: Windows) -> PredictionSet:
+SCORES_SCHEMA = "user_id string, predicted double, lower double, upper double, baseline double"
+"""The columns of RegressionModel.predict, for scoring on Spark."""
+
+
+def engagement_predictions(windows: Windows, *, db: Database | None = None) -> PredictionSet:
     """Fit on `windows` (whose horizon must be 30 days) and predict for its scoring day.
 
     prediction_data: active_days (expected), low and high (80% interval), baseline_active_days.
@@ -35,7 +41,11 @@ def engagement_predictions(windows: Windows) -> PredictionSet:
         loss="poisson",
         highest=HORIZON_DAYS,
     ).fit(windows)
-    found = model.predict(windows.score)
+    found = (
+        model.predict(windows.score)
+        if db is None
+        else score_users(db, windows.score, model.predict, SCORES_SCHEMA)
+    )
     data = [
         {
             "active_days": round(float(row.predicted), 2),

@@ -160,7 +160,30 @@ def _normal(frame: pd.DataFrame) -> pd.DataFrame:
             frame[column] = pd.to_datetime(values)
         elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
             frame[column] = values.astype("float64") if values.isna().any() else values.astype("int64")
+        elif pd.api.types.is_string_dtype(values) and not values.map(lambda v: isinstance(v, list)).any():
+            frame[column] = values.astype(object).where(values.notna(), None)
         elif pd.api.types.is_float_dtype(values):
             frame[column] = values.astype("float64").replace([np.inf, -np.inf], np.nan)
     order = sorted(range(len(frame)), key=lambda row: tuple(str(v) for v in frame.iloc[row]))
     return frame.iloc[order].reset_index(drop=True)
+
+
+def test_churn_scores_computed_on_spark_executors_match(duck: Database, spark: Database) -> None:
+    """Per-user scoring runs as grouped pandas UDFs on Spark and gives the same scores, in the same order."""
+    from analytics.predict.churn import churn_scores
+
+    on_duckdb, quality = churn_scores(duck, SYSTEM, as_of=date(2025, 5, 31))
+    on_spark, spark_quality = churn_scores(spark, SYSTEM, as_of=date(2025, 5, 31))
+    assert spark_quality.model.roc_auc == pytest.approx(quality.model.roc_auc, rel=1e-9)
+    assert_same(on_spark, on_duckdb, "churn_scores")
+
+
+def test_forecasts_per_segment_fitted_on_spark_executors_match(duck: Database, spark: Database) -> None:
+    """Many-series Prophet: one fit per country as grouped pandas UDFs, the same forecasts as here."""
+    from analytics.forecast.by_segment import forecast_by_segment
+
+    options = {"by": "country", "top_n": 4, "horizon_days": 14, "today": TODAY}
+    on_duckdb = forecast_by_segment(duck, SYSTEM, parse_metric("active_users"), QUARTER, **options)
+    on_spark = forecast_by_segment(spark, SYSTEM, parse_metric("active_users"), QUARTER, **options)
+    assert on_duckdb["segment"].nunique() == 4 and on_duckdb["problem"].isna().all()
+    assert_same(on_spark, on_duckdb, "forecast_by_segment")

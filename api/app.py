@@ -21,6 +21,7 @@ from api.routes import (
     trends,
 )
 from api.security import install_security
+from api.tracking_lane import TrackingLane
 from config.settings import load_settings
 
 
@@ -39,6 +40,7 @@ def create_api() -> FastAPI:
     api.add_middleware(UnicodeBodyGuard)
     api.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     install_security(api)
+    api.add_middleware(TrackingLane, api=api)  # outermost: small tracking calls skip the rest
     install_docs(api)
     for module in (
         health,

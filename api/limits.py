@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import BodyRefused, error_body
 
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _ESCAPE_CHARS = 4
 UNPAIRED_SURROGATE = (
     "The JSON body holds an unpaired UTF-16 surrogate escape (such as \\ud800 without its partner), "
@@ -81,7 +81,7 @@ class UnicodeBodyGuard:
                 return message
             chunk = message.get("body", b"")
             tail = chunks[-1][-(_ESCAPE_CHARS - 1) :] if chunks else b""
-            suspect = suspect or _SURROGATE_ESCAPE.search(tail + chunk) is not None
+            suspect = suspect or SURROGATE_ESCAPE.search(tail + chunk) is not None
             chunks.append(chunk)
             if not message.get("more_body", False) and suspect and _has_lone_surrogate(b"".join(chunks)):
                 raise BodyRefused(422, "ValidationError", UNPAIRED_SURROGATE)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel
 
-from analytics.ingest import track_events
+from analytics.ingest import TrackResult, track_events
 from api.deps import DatabaseDep, SettingsDep, ViewerDep
 
 router = APIRouter(tags=["tracking"])
@@ -31,7 +31,11 @@ EventPayload = Annotated[
 @router.post("/analytics/track", response_model=TrackResponse)
 def track(db: DatabaseDep, viewer: ViewerDep, settings: SettingsDep, payload: EventPayload) -> TrackResponse:
     """Store events idempotently (by event_id); invalid rows are listed and nothing is stored."""
-    result = track_events(db, viewer, payload, settings=settings)
+    return track_response(track_events(db, viewer, payload, settings=settings))
+
+
+def track_response(result: TrackResult) -> TrackResponse:
+    """The answer to a tracking call (api.tracking_lane gives the same for the calls it answers)."""
     return TrackResponse(
         accepted=result.accepted,
         duplicates=result.duplicates,

@@ -1,0 +1,93 @@
+"""The short way for small tracking calls answers exactly as the app would, and hands it the rest."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from api import tracking_lane
+
+EVENT = {"user_id": "u1", "activity_type": "lesson", "timestamp": "2024-01-05T10:00:00Z"}
+CALLS = {
+    "one event": ("tracker", EVENT | {"event_id": "lane-1"}),
+    "a derived id": ("tracker", EVENT | {"properties": {"ä": 1}}),
+    "a batch with a duplicate": ("analyst", [EVENT | {"event_id": "d"}, EVENT | {"event_id": "d"}]),
+    "an empty batch": ("tracker", []),
+    "a bad field": ("tracker", EVENT | {"timestamp": "yesterday-ish"}),
+    "no right to track": ("member", EVENT),
+    "not an event": ("tracker", [1, 2]),
+    "not JSON": ("tracker", b"{nope"),
+    "a lone surrogate": ("tracker", b'{"user_id": "\\ud800"}'),
+}
+IGNORED_HEADERS = {"date"}
+
+
+def answer(api_env, role: str, body: object) -> tuple[int, bytes, dict[str, str]]:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    response = api_env.client.post(
+        "/analytics/track",
+        content=content,
+        headers={**api_env.headers(role), "Content-Type": "application/json"},
+    )
+    headers = {name: value for name, value in response.headers.items() if name not in IGNORED_HEADERS}
+    return response.status_code, response.content, headers
+
+
+def count_lane_calls(monkeypatch) -> list[bool]:
+    """A list that grows by one each time the lane stores a call."""
+    answered: list[bool] = []
+    original = tracking_lane.track_events
+
+    def counted(*args, **kwargs):
+        answered.append(True)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tracking_lane, "track_events", counted)
+    return answered
+
+
+@pytest.mark.parametrize("name", CALLS)
+def test_the_lane_answers_as_the_app_does(api_env, monkeypatch, name):
+    role, body = CALLS[name]
+    api_env.client.get("/me", headers=api_env.headers(role))  # the token is now recently verified
+    answered = count_lane_calls(monkeypatch)
+    by_lane = answer(api_env, role, body)
+    api_env.db.connection.execute("DELETE FROM events")
+    monkeypatch.setattr(tracking_lane, "recently_verified", lambda db, token: None)
+    by_app = answer(api_env, role, body)
+    assert by_lane == by_app
+    assert answered == ([] if name in {"not an event", "not JSON", "a lone surrogate"} else [True])
+
+
+def test_a_token_not_verified_lately_is_checked_by_the_app(api_env, monkeypatch):
+    answered = count_lane_calls(monkeypatch)
+    assert answer(api_env, "tracker", EVENT | {"event_id": "a"})[0] == 200
+    assert answered == []
+    assert answer(api_env, "tracker", EVENT | {"event_id": "b"})[0] == 200
+    assert answered == [True]
+
+
+def test_revoked_tokens_are_answered_by_the_app_at_once(api_env):
+    from analytics.auth import tokens
+    from analytics.viewer import SYSTEM
+
+    assert answer(api_env, "tracker", EVENT)[0] == 200
+    token_id = api_env.client.get("/me", headers=api_env.headers("tracker")).json()["token_id"]
+    tokens.revoke_token(api_env.db, SYSTEM, token_id)
+    status, body, headers = answer(api_env, "tracker", EVENT)
+    assert status == 401 and "was revoked" in json.loads(body)["error"]["message"]
+    assert headers["www-authenticate"] == "Bearer" and headers["x-frame-options"] == "DENY"
+
+
+def test_rate_limited_calls_are_answered_by_the_app(api_env, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api import create_api
+
+    monkeypatch.setenv("PULSE_API_RATE_LIMIT_PER_MINUTE", "2")
+    api_env.client = TestClient(create_api())
+    answered = count_lane_calls(monkeypatch)
+    statuses = [answer(api_env, "tracker", EVENT | {"event_id": f"r{n}"})[0] for n in range(3)]
+    assert statuses == [200, 200, 429] and answered == [True]
+    assert answer(api_env, "tracker", EVENT)[2]["retry-after"] == "30"

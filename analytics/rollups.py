@@ -243,12 +243,14 @@ def refresh_for(cursor: duckdb.DuckDBPyConnection, changed: str, zone: str) -> N
     low, high = cursor.execute(f"SELECT min(timestamp), max(timestamp) FROM {changed}").fetchall()[0]
     if low is None:
         return
+    day_events = f"""(
+        SELECT e.* FROM events e
+        SEMI JOIN _touched_days t ON e.user_id = t.user_id AND {local_day_sql("e.timestamp", zone)} = t.day
+        WHERE e.timestamp BETWEEN $low::TIMESTAMP - INTERVAL 2 DAY AND $high::TIMESTAMP + INTERVAL 2 DAY
+    )"""
     cursor.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _touched_day_events AS
-            SELECT e.* FROM events e
-            SEMI JOIN _touched_days t ON e.user_id = t.user_id AND {local_day_sql("e.timestamp", zone)} = t.day
-            WHERE e.timestamp BETWEEN ?::TIMESTAMP - INTERVAL 2 DAY AND ?::TIMESTAMP + INTERVAL 2 DAY""",
-        [low, high],
+        f"CREATE OR REPLACE TEMP TABLE _touched_day_events AS {with_properties(day_events)}",
+        {"low": low, "high": high},
     )
     cursor.execute(
         "DELETE FROM user_daily d USING _touched_days t WHERE d.user_id = t.user_id AND d.day = t.day"
@@ -257,9 +259,8 @@ def refresh_for(cursor: duckdb.DuckDBPyConnection, changed: str, zone: str) -> N
         "DELETE FROM user_daily_activity d USING _touched_days t "
         "WHERE d.user_id = t.user_id AND d.day = t.day"
     )
-    day_events = f"({with_properties('_touched_day_events')})"
-    features = _create_parts(cursor, day_events, zone)
-    cursor.execute(f"INSERT INTO user_daily {_user_daily_select(day_events, zone, features)}")
+    features = _create_parts(cursor, "_touched_day_events", zone)
+    cursor.execute(f"INSERT INTO user_daily {_user_daily_select('_touched_day_events', zone, features)}")
     cursor.execute(
         f"INSERT INTO user_daily_activity {_user_daily_activity_select('_touched_day_events', zone)}"
     )
@@ -274,15 +275,16 @@ def refresh_for(cursor: duckdb.DuckDBPyConnection, changed: str, zone: str) -> N
         "DELETE FROM sessions s USING _touched_sessions t "
         "WHERE s.user_id = t.user_id AND s.session_id = t.session_id"
     )
+    session_events = """(
+        SELECT e.* FROM events e
+        SEMI JOIN _touched_sessions t ON e.user_id = t.user_id AND e.session_id = t.session_id
+        WHERE e.timestamp BETWEEN ? AND ?
+    )"""
     cursor.execute(
-        """CREATE OR REPLACE TEMP TABLE _touched_session_events AS
-           SELECT e.* FROM events e
-           SEMI JOIN _touched_sessions t ON e.user_id = t.user_id AND e.session_id = t.session_id
-           WHERE e.timestamp BETWEEN ? AND ?""",
+        f"CREATE OR REPLACE TEMP TABLE _touched_session_events AS {with_properties(session_events)}",
         [session_low, session_high],
     )
-    session_events = f"({with_properties('_touched_session_events')})"
-    features = _create_parts(cursor, session_events, zone)
+    features = _create_parts(cursor, "_touched_session_events", zone)
     cursor.execute(f"INSERT INTO sessions {_sessions_select(features)}")
     for name in ("_touched_day_events", "_touched_session_events", "_touched_days", "_touched_sessions"):
         cursor.execute(f"DROP TABLE IF EXISTS {name}")

@@ -6,8 +6,10 @@ Steps, in order (name some to run only those: `python -m bench pages api`):
   ingest    CSV and Parquet imports of 1M and 10M events (bench.ingest)
   api       batch tracking through the REST API at 1M and 10M events (bench.api)
   pages     every dashboard page cold, cached and beside pandas at 1M and 10M (bench.pages)
+  spark     the same analytics calls on DuckDB and on Spark local[2] at 1M and 10M (bench.spark)
+  100M      100 million generated events on DuckDB: seed time, disk size, every page, peak memory
   forecast, predict, export   the benches of their own, at their own sizes
-`--quick` measures the 1M size only and, unless named, leaves out forecast, predict and export.
+`--quick` measures the 1M size only and, unless named, leaves out 100M, forecast, predict and export.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ import pandas as pd
 from bench import datasets
 
 SIZES_EVENTS = {"1M": 1_000_000, "10M": 10_000_000}
-STEPS = ("machine", "seed", "ingest", "api", "pages", "forecast", "predict", "export")
-OWN_SIZES = ("forecast", "predict", "export")
+STEPS = ("machine", "seed", "ingest", "api", "pages", "spark", "100M", "forecast", "predict", "export")
+OWN_SIZES = ("100M", "forecast", "predict", "export")
 BUSY_LOAD = 1.0
 
 
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("steps", nargs="*", metavar="STEP", help=f"any of {', '.join(STEPS)} (default: all)")
     parser.add_argument(
-        "--quick", action="store_true", help="the 1M size only, without forecast/predict/export"
+        "--quick", action="store_true", help="the 1M size only, without 100M/forecast/predict/export"
     )
     options = parser.parse_args(argv)
     unknown = [step for step in options.steps if step not in STEPS]
@@ -98,6 +100,8 @@ def main(argv: list[str] | None = None) -> None:
         "ingest": lambda: _lazy("bench.ingest").run(sizes),
         "api": lambda: _lazy("bench.api").run(sizes),
         "pages": lambda: pages(labels),
+        "spark": lambda: _lazy("bench.spark").run(labels),
+        "100M": lambda: _lazy("bench.hundred_million").run(),
         "forecast": lambda: _lazy("bench.forecast").run(),
         "predict": lambda: _lazy("bench.predict").run(),
         "export": run_export,

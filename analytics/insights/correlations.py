@@ -117,7 +117,8 @@ def _cohort(db: Database, filters: Filters, early_days: int, today: date | None)
     later = joined.filter(age.between(RETAINED_FROM_DAY, RETAINED_TO_DAY - 1)).select("user_id").distinct()
     marked = later.mutate(back=ibis.literal(True))
     users = per_user.left_join(marked, "user_id").select(per_user, retained=marked.back.notnull())
-    used = early.select("user_id", behaviour=ibis.literal("used ") + early.features.unnest())
+    features = early.select("user_id", feature=early.features.unnest())  # alone: Spark nests no generator
+    used = features.select("user_id", behaviour=ibis.literal("used ") + features.feature)
     typed = segment_filter(analysable(USER_DAILY_ACTIVITY), filters).join(first, "user_id")
     typed = typed.filter(
         (typed.day.delta(typed.first_day, unit="day") < early_days) & ~typed.activity_type.isin(SKIPPED_TYPES)

@@ -19,6 +19,7 @@ import pytest
 
 from analytics.behaviour.consistency import consistency
 from analytics.behaviour.heatmap import activity_heatmap
+from analytics.behaviour.segments import behaviour_segments
 from analytics.behaviour.sessions import session_stats
 from analytics.db import Database
 from analytics.engagement.adoption import feature_adoption, time_to_adopt
@@ -28,12 +29,17 @@ from analytics.engagement.score import engagement_scores
 from analytics.engagement.stickiness import dau_mau, stickiness
 from analytics.filters import Filters
 from analytics.funnels.funnel import funnel, funnel_users, known_activity_types
+from analytics.insights.correlations import behaviour_correlations, metric_correlations
+from analytics.insights.personal import personal_insights
+from analytics.insights.product import product_insights
 from analytics.metrics.series import metric_series
 from analytics.metrics.spec import parse_metric
 from analytics.overview import data_days, overview_figures, top_movers
 from analytics.paths import next_steps, path_lengths
 from analytics.peers import compare_users, peer_percentiles, self_comparison
 from analytics.performance import performance_movers, performance_over_time
+from analytics.personal.achievements import user_achievements
+from analytics.personal.activity import weekly_activity
 from analytics.predict.features import user_features, user_outcomes
 from analytics.viewer import SYSTEM
 
@@ -85,6 +91,15 @@ CASES: dict[str, Callable[[Database], Any]] = {
     "peer_percentiles": lambda db: peer_percentiles(db, SYSTEM, USER, QUARTER, peer_group="country"),
     "self_comparison": lambda db: self_comparison(db, SYSTEM, USER, QUARTER),
     "compare_users": lambda db: compare_users(db, SYSTEM, [USER, "u000011", "u000012"], QUARTER),
+    "product_insights": lambda db: product_insights(db, SYSTEM, QUARTER),
+    "personal_insights": lambda db: personal_insights(db, SYSTEM, USER, QUARTER),
+    "behaviour_correlations": lambda db: behaviour_correlations(db, SYSTEM, QUARTER, today=TODAY),
+    "metric_correlations": lambda db: metric_correlations(db, SYSTEM, QUARTER),
+    "behaviour_segments": lambda db: behaviour_segments(
+        db, SYSTEM, QUARTER, k_range=range(2, 5), today=TODAY
+    ),
+    "weekly_activity": lambda db: weekly_activity(db, SYSTEM, USER, as_of=date(2025, 6, 30)),
+    "achievements": lambda db: user_achievements(db, SYSTEM, USER, as_of=date(2025, 6, 30)),
     "user_features": lambda db: user_features(db, as_of=date(2025, 5, 31)),
     "user_outcomes": lambda db: user_outcomes(db, as_of=date(2025, 5, 31), days=30),
     **{

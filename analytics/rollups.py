@@ -20,6 +20,8 @@ FEATURE_BITS = 64
 """Up to this many distinct features among the events summed, a group's features are a bitmask."""
 FEATURE_NAMES = "_rollup_feature_names"
 PARTS = "_rollup_parts"
+TYPED_EVENTS = "_rollup_events"
+"""Temporary tables of a rebuild or refresh, dropped when it ends."""
 _ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
 
 
@@ -44,13 +46,13 @@ def local_day_sql(column: str, zone: str) -> str:
     return f"CAST(timezone('{zone}', {column} AT TIME ZONE 'UTC') AS DATE)"
 
 
-def with_properties(source: str) -> str:
-    """SELECT of `source` (events) plus the properties rollups use, parsed once per event (not once per use).
+def _with_properties(source: str) -> str:
+    """SELECT of events `source` with `properties` replaced by the values rollups use, parsed once per event.
 
-    Adds duration_s, accuracy, score, completed, level and feature; `rebuild_from` needs these columns.
+    These are duration_s, accuracy, score, completed, level and feature, as every rollup query expects.
     """
     return f"""
-        SELECT * EXCLUDE (_v),
+        SELECT * EXCLUDE (_v, properties),
                TRY_CAST(_v[1] AS DOUBLE) AS duration_s,
                TRY_CAST(_v[2] AS DOUBLE) AS accuracy,
                TRY_CAST(_v[3] AS DOUBLE) AS score,
@@ -204,25 +206,25 @@ def _sessions_select(features: _Features) -> str:
 
 
 def rebuild_all(cursor: duckdb.DuckDBPyConnection, zone: str) -> None:
-    """Recompute every derived table from `events` (after a bulk load or a zone change)."""
-    rebuild_from(cursor, f"({with_properties('events')})", zone)
+    """Recompute every derived table from `events` (after a bulk load or a zone change).
 
-
-def rebuild_from(cursor: duckdb.DuckDBPyConnection, typed: str, zone: str) -> None:
-    """Recompute every derived table from `typed`: all the events, with the columns of `with_properties`.
-
-    An import into an empty database passes its new events, already in memory, instead of `events`.
+    Each event's properties are parsed once, into a narrow temporary table the three rollups read.
     """
+    narrow = "(SELECT user_id, timestamp, session_id, activity_type, properties FROM events)"
+    cursor.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED_EVENTS} AS {_with_properties(narrow)}")
     cursor.execute("DELETE FROM user_daily")
     cursor.execute("DELETE FROM user_daily_activity")
     cursor.execute("DELETE FROM sessions")
-    features = _create_parts(cursor, typed, zone)
+    features = _create_parts(cursor, TYPED_EVENTS, zone)
     cursor.execute(
-        f"INSERT INTO user_daily {_user_daily_select(typed, zone, features)} ORDER BY day, user_id"
+        f"INSERT INTO user_daily {_user_daily_select(TYPED_EVENTS, zone, features)} ORDER BY day, user_id"
     )
-    cursor.execute(f"INSERT INTO user_daily_activity {_user_daily_activity_select(typed, zone)} ORDER BY day")
+    cursor.execute(
+        f"INSERT INTO user_daily_activity {_user_daily_activity_select(TYPED_EVENTS, zone)} ORDER BY day"
+    )
     cursor.execute(f"INSERT INTO sessions {_sessions_select(features)} ORDER BY started_at")
     _drop_parts(cursor)
+    cursor.execute(f"DROP TABLE {TYPED_EVENTS}")
     set_rollup_zone(cursor, zone)
 
 
@@ -249,7 +251,7 @@ def refresh_for(cursor: duckdb.DuckDBPyConnection, changed: str, zone: str) -> N
         WHERE e.timestamp BETWEEN $low::TIMESTAMP - INTERVAL 2 DAY AND $high::TIMESTAMP + INTERVAL 2 DAY
     )"""
     cursor.execute(
-        f"CREATE OR REPLACE TEMP TABLE _touched_day_events AS {with_properties(day_events)}",
+        f"CREATE OR REPLACE TEMP TABLE _touched_day_events AS {_with_properties(day_events)}",
         {"low": low, "high": high},
     )
     cursor.execute(
@@ -281,7 +283,7 @@ def refresh_for(cursor: duckdb.DuckDBPyConnection, changed: str, zone: str) -> N
         WHERE e.timestamp BETWEEN ? AND ?
     )"""
     cursor.execute(
-        f"CREATE OR REPLACE TEMP TABLE _touched_session_events AS {with_properties(session_events)}",
+        f"CREATE OR REPLACE TEMP TABLE _touched_session_events AS {_with_properties(session_events)}",
         [session_low, session_high],
     )
     features = _create_parts(cursor, "_touched_session_events", zone)

@@ -72,21 +72,16 @@ def load_events(
             if rows > fresh_rows
             else STAGED
         )
-        # Into an empty database the new events are all the events: the rollups come from them, in memory.
-        from_batch = not stored_before
         rebuild = fresh_rows >= stored_before or rollups.rollup_zone(cursor) != zone
-        _insert(cursor, fresh, fresh_rows, gap_minutes, keep=from_batch or not rebuild, typed=from_batch)
+        _insert(cursor, fresh, fresh_rows, gap_minutes, keep=not rebuild)
         progress(f"stored {fresh_rows:,} events")
-        if from_batch:
-            rollups.rebuild_from(cursor, NEW, zone)
-        elif rebuild:
+        if rebuild:
             rollups.rebuild_all(cursor, zone)
+            cursor.execute("DELETE FROM rollup_queue")
         elif queue_rollups:
             enqueue(cursor, NEW)
         else:
             rollups.refresh_for(cursor, NEW, zone)
-        if rebuild:
-            cursor.execute("DELETE FROM rollup_queue")
         progress("rollups " + ("rebuilt" if rebuild else "queued" if queue_rollups else "refreshed"))
     return LoadCounts(fresh_rows, duplicates, skipped_consent, users_created)
 
@@ -119,16 +114,9 @@ def _skip_duplicates(cursor: duckdb.DuckDBPyConnection, rows: int, stored_before
 
 
 def _insert(
-    cursor: duckdb.DuckDBPyConnection,
-    fresh: str,
-    expected: int,
-    gap_minutes: int,
-    *,
-    keep: bool,
-    typed: bool = False,
+    cursor: duckdb.DuckDBPyConnection, fresh: str, expected: int, gap_minutes: int, *, keep: bool
 ) -> None:
-    """Insert the fresh rows with sessions derived where missing; keep them in `_ingest_new` if asked,
-    `typed` with the properties rollups use (`rollups.with_properties`)."""
+    """Insert the fresh rows with sessions derived where missing; keep them in `_ingest_new` if asked."""
     without_session, with_session = cursor.execute(
         f"SELECT count(*) FILTER (WHERE session_id IS NULL), count(session_id) FROM {fresh}"
     ).fetchall()[0]
@@ -142,9 +130,8 @@ def _insert(
     rows = " UNION ALL BY NAME ".join(f"({part})" for part in parts)
     select = f"SELECT {EVENT_COLUMNS}, now() AT TIME ZONE 'UTC' AS ingested_at FROM ({rows})"
     if keep:
-        kept = rollups.with_properties(f"({select})") if typed else select
-        cursor.execute(f"CREATE OR REPLACE TEMP TABLE {NEW} AS {kept}")
-        select = f"SELECT {EVENT_COLUMNS}, ingested_at FROM {NEW}"
+        cursor.execute(f"CREATE OR REPLACE TEMP TABLE {NEW} AS {select}")
+        select = f"SELECT * FROM {NEW}"
     inserted = cursor.execute(f"INSERT INTO events ({EVENT_COLUMNS}, ingested_at) {select}").fetchall()[0][0]
     if inserted != expected:
         raise RuntimeError(f"Import stopped: {inserted:,} events would be stored instead of {expected:,}.")

@@ -1,8 +1,8 @@
 """Rollups after an import equal their definition: each table grouped straight from the stored events.
 
-Rollups keep a group's distinct features as a bitmask when there are few and take typed properties from
-the new events; these tests compare the result with the plain definitions below, into an empty
-database (rollups from the new events) and into a filled one (rollups refreshed for what was touched).
+Rollups keep a group's distinct features as a bitmask when there are few and add up sessions from
+per-day parts; these tests compare the result with the plain definitions below, into an empty database
+(rollups rebuilt) and into a filled one (rollups refreshed for what was touched).
 """
 
 from __future__ import annotations

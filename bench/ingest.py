@@ -1,12 +1,14 @@
 """Import speed: generated CSV and Parquet files of N events, each imported into a fresh database.
 
 `run([10_000_000])` prints rows/s end to end (reading, checks, event ids, dedupe, sessions, users,
-writing, rollups) and the time of each stage. The files look like a product's event export: about 500
-events per user in sessions of ten events over a year, in time order, without event or session ids.
+writing, rollups), the time of each stage and the load average around each import (other work on the
+machine slows it). The files look like a product's event export: about 500 events per user in sessions
+of ten events over a year, in time order, without event or session ids.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -86,5 +88,10 @@ def run(sizes: list[int]) -> None:
             csv_path, parquet_path = write_events(directory, events)
             for path in (parquet_path, csv_path):
                 print(f"  {path.suffix[1:]} ({path.stat().st_size / 1e6:,.0f} MB):", flush=True)
+                load_before = os.getloadavg()[0]
                 rate = import_once(path, directory)
-                print(f"  {path.suffix[1:]}: {rate:,.0f} events/s", flush=True)
+                print(
+                    f"  {path.suffix[1:]}: {rate:,.0f} events/s (load average {load_before:.2f} before, "
+                    f"{os.getloadavg()[0]:.2f} after)",
+                    flush=True,
+                )

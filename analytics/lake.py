@@ -45,7 +45,7 @@ def write_lake(db: Database, folder: Path, *, days: Iterable[date] | None = None
         staging.mkdir()
         cursor.execute(f"COPY {quote_ident(table)} TO '{staging / 'part-0.parquet'}' (FORMAT parquet)")
         _replace(folder / table, staging)
-        written[table] = cursor.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0]
+        written[table] = cursor.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchall()[0][0]
     marker = {"generation": lake_generation(folder) + 1, "written_at": time.time(), "rows": written}
     (folder / f"{MARKER}.tmp").write_text(json.dumps(marker))
     (folder / f"{MARKER}.tmp").replace(folder / MARKER)
@@ -65,7 +65,7 @@ def _write_events(cursor: duckdb.DuckDBPyConnection, folder: Path, days: list[da
         "(FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)",
         params,
     )
-    count = cursor.execute(f"SELECT count(*) FROM events {where}", params).fetchone()[0]
+    count = cursor.execute(f"SELECT count(*) FROM events {where}", params).fetchall()[0][0]
     target = folder / "events"
     if days is None:
         _replace(target, staging)

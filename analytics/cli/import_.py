@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     column_map = parse_map(args.column_map)
     db = open_database(args.db, settings)
-    newest_before = db.cursor().execute("SELECT max(ingested_at) FROM events").fetchone()[0]
+    newest_before = db.cursor().execute("SELECT max(ingested_at) FROM events").fetchall()[0][0]
     started = time.perf_counter()
     summary = import_files(
         db,

@@ -12,7 +12,9 @@ from analytics.lake import LAKE_TABLES, lake_generation, write_lake
 
 
 def _lake_rows(lake: Path, table: str) -> int:
-    return duckdb.execute(f"SELECT count(*) FROM read_parquet('{lake}/{table}/**/*.parquet')").fetchone()[0]
+    return duckdb.execute(f"SELECT count(*) FROM read_parquet('{lake}/{table}/**/*.parquet')").fetchall()[0][
+        0
+    ]
 
 
 def test_lake_holds_every_analytic_table_with_events_by_day(seeded_db: Database, tmp_path: Path):
@@ -25,7 +27,7 @@ def test_lake_holds_every_analytic_table_with_events_by_day(seeded_db: Database,
     assert len(list((lake / "events").glob("day=*"))) == days
     same = duckdb.execute(
         f"SELECT count(*) FROM read_parquet('{lake}/events/day=2025-06-30/*.parquet')"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     assert same == seeded_db.scalar(
         "SELECT count(*) FROM events WHERE CAST(timestamp AS DATE) = '2025-06-30'"
     )

@@ -30,7 +30,7 @@ def _events(tmp_path: Path, name: str, rows: list[str]) -> Path:
 
 
 def _lake_count(lake: Path, glob: str = "events/**/*.parquet") -> int:
-    return duckdb.execute(f"SELECT count(*) FROM read_parquet('{lake}/{glob}')").fetchone()[0]
+    return duckdb.execute(f"SELECT count(*) FROM read_parquet('{lake}/{glob}')").fetchall()[0][0]
 
 
 def test_import_with_lake_rewrites_only_the_imported_days(

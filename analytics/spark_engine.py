@@ -73,7 +73,9 @@ class SparkEngine:
         except ImportError as exc:  # pragma: no cover - pyspark is pinned in requirements.txt
             raise AnalyticsError("The Spark backend needs the pyspark package: pip install pyspark.") from exc
         logging.getLogger("py4j").setLevel(logging.WARNING)
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Ibis's JSON UDFs need this one's pandas
+        os.environ.setdefault(
+            "PYSPARK_PYTHON", sys.executable
+        )  # local workers: this venv's pandas and models
         builder = SparkSession.builder.master(self.master)
         for key, value in self.conf.items():
             builder = builder.config(key, value)
@@ -86,7 +88,7 @@ class SparkEngine:
         if self.generation == 0:
             raise AnalyticsError(
                 f"The data lake {self.lake} is empty: write it first with "
-                f"`python -m analytics lake write --out {self.lake}`."
+                f"`python -m analytics lake --lake {self.lake}`."
             )
         self._session.catalog.clearCache()
         events = self._session.read.option("basePath", str(self.lake / "events"))
@@ -108,10 +110,9 @@ class SparkEngine:
     ) -> pd.DataFrame:
         """`function` over each group of `frame` by `key`, as a grouped pandas UDF on Spark's executors."""
         self._ready()
+        # pandas' Arrow-backed strings arrive chunked, which Spark's Arrow transfer refuses: plain objects
         texts = {column: object for column in frame.columns if pd.api.types.is_string_dtype(frame[column])}
-        grouped = self._session.createDataFrame(frame.astype(texts)).groupBy(
-            key
-        )  # Arrow takes no chunked str
+        grouped = self._session.createDataFrame(frame.astype(texts)).groupBy(key)
         return grouped.applyInPandas(function, schema).toPandas()
 
     def stop(self) -> None:

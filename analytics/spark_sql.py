@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -13,11 +14,15 @@ from sqlglot import exp
 from analytics.errors import AnalyticsError
 
 
-def tables_read(sql: str) -> set[str]:
-    """Names of the stored tables `sql` (DuckDB dialect) reads; its own CTE names left out."""
+@lru_cache(maxsize=1024)
+def tables_read(sql: str) -> frozenset[str]:
+    """Names of the stored tables `sql` (DuckDB dialect) reads; its own CTE names left out.
+
+    Remembered per text: the same few statements (sign-in, token checks) are routed on every request.
+    """
     tree = sqlglot.parse_one(sql, read="duckdb")
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    return {table.name for table in tree.find_all(exp.Table) if table.name not in ctes}
+    return frozenset(table.name for table in tree.find_all(exp.Table) if table.name not in ctes)
 
 
 def to_spark_sql(sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> str:

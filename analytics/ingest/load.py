@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import duckdb
 
 from analytics import rollups
+from analytics.ingest import small_load
 from analytics.ingest.queue import enqueue
 from analytics.ingest.sessionize import find_sessions, sessionized_select
 from analytics.ingest.stage import GIVEN_ID, STAGED
@@ -29,6 +30,8 @@ class LoadCounts:
     duplicates: int
     skipped_consent: int
     users_created: int
+    outcome: list[tuple[str, str | None]] | None = None
+    """Per staged row in (_file, _row) order, its event_id and skip reason, when not left in `_ingest_skipped`."""
 
 
 def load_events(
@@ -44,8 +47,31 @@ def load_events(
     """Store the staged events that are new and consented to, create unknown users, refresh rollups.
 
     Rollups are rebuilt when the new events outnumber the stored ones (or were built in another zone),
-    else refreshed for the touched rows, or with `queue_rollups` left for `drain_rollup_queue`.
+    else refreshed for the touched rows, or with `queue_rollups` left for `drain_rollup_queue`. A few
+    rows with queued rollups are written by analytics.ingest.small_load, with the same outcome.
     """
+    if queue_rollups and 0 < rows <= small_load.SMALL_ROWS:
+        small = small_load.decide(
+            cursor,
+            zone=zone,
+            gap_minutes=gap_minutes,
+            consent_default=consent_default,
+            consent_reason=CONSENT,
+            duplicate_reason=DUPLICATE,
+        )
+        if small is not None:
+            small_load.write(cursor, small, consent_default=consent_default)
+            counts = LoadCounts(
+                added=small.reasons.count(None),
+                duplicates=small.reasons.count(DUPLICATE),
+                skipped_consent=small.reasons.count(CONSENT),
+                users_created=len(small.new_users),
+                outcome=[
+                    (row.event_id, reason) for row, reason in zip(small.rows, small.reasons, strict=True)
+                ],
+            )
+            progress(f"stored {counts.added:,} events; rollups queued")
+            return counts
     stored_before = cursor.execute("SELECT count(*) FROM events").fetchall()[0][0]
     users_created = _one(
         cursor,

@@ -89,7 +89,7 @@ def _store(
     with db.transaction(live=True) as cursor:
         prepare(cursor, zone)
         rows = stage_plain(cursor, plain) if table is None else _stage(cursor, table, zone)
-        load_events(
+        counts = load_events(
             cursor,
             rows=rows,
             zone=settings.reporting_timezone,
@@ -98,9 +98,12 @@ def _store(
             progress=lambda message: None,
             queue_rollups=queue_rollups,
         )
-        outcome = cursor.execute(
-            f"SELECT s.event_id, k.reason FROM {STAGED} s LEFT JOIN {SKIPPED} k USING (_file, _row) ORDER BY s._row"
-        ).fetchall()
+        outcome = (
+            counts.outcome
+            or cursor.execute(
+                f"SELECT s.event_id, k.reason FROM {STAGED} s LEFT JOIN {SKIPPED} k USING (_file, _row) ORDER BY s._row"
+            ).fetchall()
+        )
     results, start = [], 0
     for call in calls:
         part, start = outcome[start : start + len(call)], start + len(call)

@@ -42,6 +42,8 @@ class AnalyticEngine(Protocol):
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None) -> pd.DataFrame: ...
 
+    def describe(self) -> str: ...
+
 
 class Database:
     """A DuckDB file and the process's connection to it, plus the engine of analytic reads if not DuckDB.

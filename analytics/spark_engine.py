@@ -55,6 +55,10 @@ class SparkEngine:
         """The lake's generation number: it moves on with every write to the lake."""
         return lake_generation(self.lake)
 
+    def describe(self) -> str:
+        """The engine in words, for the health page."""
+        return f"Spark {self.master} over the lake {self.lake} (generation {self.generation})"
+
     def _ready(self) -> Any:
         """The Ibis PySpark backend, the session started and the lake's views current."""
         with self._lock:

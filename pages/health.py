@@ -32,7 +32,7 @@ fresh[2].metric("Database size", f"{details.get('database_bytes', 0) / 1e6:,.1f}
 times = details.get("query_times", {})
 st.subheader("Query times since start")
 st.write(f"{times.get('queries', 0):,} queries — p50 {times.get('p50_ms')} ms, p95 {times.get('p95_ms')} ms")
-st.caption(f"Database file: {details.get('database_path')}")
+st.caption(f"Database file: {details.get('database_path')}; analytic reads: {details.get('analytic_engine')}")
 
 st.subheader("Rows per table")
 counts = pd.DataFrame(sorted(details.get("row_counts", {}).items()), columns=["table", "rows"])

@@ -202,3 +202,13 @@ def test_forecasts_per_segment_fitted_on_spark_executors_match(duck: Database, s
     on_spark = forecast_by_segment(spark, SYSTEM, parse_metric("active_users"), QUARTER, **options)
     assert on_duckdb["segment"].nunique() == 4 and on_duckdb["problem"].isna().all()
     assert_same(on_spark, on_duckdb, "forecast_by_segment")
+
+
+def test_health_names_the_engine_and_counts_the_files_own_tables(duck: Database, spark: Database) -> None:
+    from analytics.health import health_report
+
+    on_duckdb, on_spark = health_report(duck, SYSTEM), health_report(spark, SYSTEM)
+    assert on_duckdb.details["analytic_engine"] == "DuckDB (this database file)"
+    assert on_spark.details["analytic_engine"].startswith("Spark local[2] over the lake ")
+    assert on_spark.details["row_counts"] == on_duckdb.details["row_counts"]
+    assert on_spark.newest_event_at == on_duckdb.newest_event_at

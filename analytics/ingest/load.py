@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
@@ -13,11 +14,10 @@ from analytics import rollups
 from analytics.ingest import small_load
 from analytics.ingest.queue import enqueue
 from analytics.ingest.sessionize import find_sessions, sessionized_select
-from analytics.ingest.stage import GIVEN_ID, STAGED
+from analytics.ingest.stage import EVENT_COLUMNS, GIVEN_ID, STAGED
 
 SKIPPED = "_ingest_skipped"
 NEW = "_ingest_new"
-EVENT_COLUMNS = "event_id, user_id, activity_type, timestamp, session_id, properties, ip_address, user_agent, country, city"
 CONSENT = "consent"
 DUPLICATE = "duplicate"
 
@@ -51,25 +51,14 @@ def load_events(
     rows with queued rollups are written by analytics.ingest.small_load, with the same outcome.
     """
     if queue_rollups and 0 < rows <= small_load.SMALL_ROWS:
-        small = small_load.decide(
+        counts = load_few(
             cursor,
-            zone=zone,
+            small_load.staged_rows(cursor),
             gap_minutes=gap_minutes,
+            zone=zone,
             consent_default=consent_default,
-            consent_reason=CONSENT,
-            duplicate_reason=DUPLICATE,
         )
-        if small is not None:
-            small_load.write(cursor, small, consent_default=consent_default)
-            counts = LoadCounts(
-                added=small.reasons.count(None),
-                duplicates=small.reasons.count(DUPLICATE),
-                skipped_consent=small.reasons.count(CONSENT),
-                users_created=len(small.new_users),
-                outcome=[
-                    (row.event_id, reason) for row, reason in zip(small.rows, small.reasons, strict=True)
-                ],
-            )
+        if counts is not None:
             progress(f"stored {counts.added:,} events; rollups queued")
             return counts
     stored_before = cursor.execute("SELECT count(*) FROM events").fetchall()[0][0]
@@ -110,6 +99,38 @@ def load_events(
             rollups.refresh_for(cursor, NEW, zone)
         progress("rollups " + ("rebuilt" if rebuild else "queued" if queue_rollups else "refreshed"))
     return LoadCounts(fresh_rows, duplicates, skipped_consent, users_created)
+
+
+def load_few(
+    cursor: duckdb.DuckDBPyConnection,
+    rows: list[small_load.Row],
+    *,
+    zone: str,
+    gap_minutes: int,
+    consent_default: bool,
+    plain: dict[str, list[Any]] | None = None,
+) -> LoadCounts | None:
+    """Store a few rows (staged, or the plain records `plain`) with rollups queued, as load_events would;
+    None, with nothing written, when the rollups must be rebuilt instead."""
+    small = small_load.decide(
+        cursor,
+        rows,
+        zone=zone,
+        gap_minutes=gap_minutes,
+        consent_default=consent_default,
+        consent_reason=CONSENT,
+        duplicate_reason=DUPLICATE,
+    )
+    if small is None:
+        return None
+    small_load.write(cursor, small, consent_default=consent_default, plain=plain)
+    return LoadCounts(
+        added=small.reasons.count(None),
+        duplicates=small.reasons.count(DUPLICATE),
+        skipped_consent=small.reasons.count(CONSENT),
+        users_created=len(small.new_users),
+        outcome=[(row.event_id, reason) for row, reason in zip(small.rows, small.reasons, strict=True)],
+    )
 
 
 def _skip_duplicates(cursor: duckdb.DuckDBPyConnection, rows: int, stored_before: int) -> int:

@@ -1,14 +1,14 @@
-"""The write of a few staged events (a tracking call or a group of them) in a handful of statements.
+"""The write of a few events (a tracking call or a group of them) in a handful of statements.
 
 `load.load_events` spends about twenty statements on any input, each with a fixed cost of planning
 (0.3-6 ms), which made a 16-event write cost about 19 ms of CPU. For a few events the same decisions
-are made here in Python, on values read in three statements: the staged rows, their users' consent
-and latest stored session, and which of their ids are stored. Then the new users, events and queued
-rollup rows are written. The rules are load.py's and sessionize.py's, applied in the same order:
-consent first, then repeats within the input (the first one is kept), then events already stored
-(by event_id, or by event_id and timestamp for derived ids); sessions per user continue the latest
-stored one within the gap and start anew after it, with the same derived ids.
-"""
+are made here in Python, on values read in two statements: the users' consent and latest stored
+session (with the number of stored events and the rollups' zone), and which of the ids are stored.
+Then the new users, events and queued rollup rows are written. Plain records (plain_events) are not
+even staged: their values are known already. The rules are load.py's and sessionize.py's, applied
+in the same order: consent first, then repeats within the input (the first one is kept), then events
+already stored (by event_id, or by event_id and timestamp for derived ids); sessions per user continue
+the latest stored one within the gap and start anew after it, with the same derived ids."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 
-from analytics.ingest.stage import GIVEN_ID, STAGED
+from analytics.ingest.plain_events import PLAIN, PLAIN_SCHEMA
+from analytics.ingest.stage import EVENT_COLUMNS, GIVEN_ID, STAGED
 from analytics.rollups import ROLLUP_ZONE_KEY
 
 SMALL_ROWS = 64
@@ -29,7 +32,9 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
-class _Row:
+class Row:
+    """What the decisions need of an event to store: where it came from, its keys and given session."""
+
     file: int
     row: int
     event_id: str
@@ -43,14 +48,39 @@ class _Row:
 class SmallLoad:
     """What `decide` found: each row's skip reason (None when stored) and session, and the new users."""
 
-    rows: list[_Row]
+    rows: list[Row]
     reasons: list[str | None]
     sessions: list[str | None]
     new_users: list[str]
 
 
+def staged_rows(cursor: duckdb.DuckDBPyConnection) -> list[Row]:
+    """The rows of the staging table, in (_file, _row) order."""
+    found = cursor.execute(
+        f"SELECT _file, _row, event_id, user_id, timestamp, session_id, {GIVEN_ID} FROM {STAGED} "
+        "ORDER BY _file, _row"
+    ).fetchall()
+    return [Row(*values) for values in found]
+
+
+def plain_rows(plain: dict[str, list[Any]]) -> list[Row]:
+    """The rows of plain records (analytics.ingest.plain_events.plain_columns), all with given ids."""
+    return [
+        Row(0, row, event_id, user_id, timestamp, session_id, True)
+        for row, event_id, user_id, timestamp, session_id in zip(
+            plain["_row"],
+            plain["event_id"],
+            plain["user_id"],
+            plain["timestamp"],
+            plain["session_id"],
+            strict=True,
+        )
+    ]
+
+
 def decide(
     cursor: duckdb.DuckDBPyConnection,
+    rows: list[Row],
     *,
     zone: str,
     gap_minutes: int,
@@ -58,16 +88,8 @@ def decide(
     consent_reason: str,
     duplicate_reason: str,
 ) -> SmallLoad | None:
-    """Read what the write needs and decide it, writing nothing; None when rollups must be rebuilt."""
-    found = cursor.execute(
-        f"SELECT _file, _row, event_id, user_id, timestamp, session_id, {GIVEN_ID}, "
-        "(SELECT count(*) FROM events), (SELECT value FROM meta WHERE key = ?) "
-        f"FROM {STAGED} ORDER BY _file, _row",
-        [ROLLUP_ZONE_KEY],
-    ).fetchall()
-    rows = [_Row(*values[:7]) for values in found]
-    stored_before, rollup_zone = found[0][7:]
-    consent, anchors = _users(cursor, rows)
+    """Read what the write of `rows` needs and decide it, writing nothing; None when rollups must be rebuilt."""
+    consent, anchors, stored_before, rollup_zone = _users(cursor, rows)
     new_users = [user for user in dict.fromkeys(row.user_id for row in rows) if user not in consent]
     reasons: list[str | None] = [
         consent_reason if not consent.get(row.user_id, consent_default) else None for row in rows
@@ -95,8 +117,17 @@ def decide(
     return SmallLoad(rows, reasons, sessions, new_users)
 
 
-def write(cursor: duckdb.DuckDBPyConnection, load: SmallLoad, *, consent_default: bool) -> None:
-    """Store the decided load: new users, fresh events with their sessions, queued rollup rows."""
+def write(
+    cursor: duckdb.DuckDBPyConnection,
+    load: SmallLoad,
+    *,
+    consent_default: bool,
+    plain: dict[str, list[Any]] | None = None,
+) -> None:
+    """Store the decided load: new users, fresh events with their sessions, queued rollup rows.
+
+    The events' other fields come from `plain` (the records of `plain_rows`) if given, else from staging.
+    """
     if load.new_users:
         cursor.execute(
             "INSERT INTO users (user_id, consent_analytics) SELECT unnest(?::VARCHAR[]), ?",
@@ -109,15 +140,10 @@ def write(cursor: duckdb.DuckDBPyConnection, load: SmallLoad, *, consent_default
     ]
     if not fresh:
         return
-    cursor.execute(
-        "INSERT INTO events (event_id, user_id, activity_type, timestamp, session_id, properties, "
-        "ip_address, user_agent, country, city, ingested_at) "
-        "SELECT s.event_id, s.user_id, s.activity_type, s.timestamp, f.session_id, s.properties, "
-        "s.ip_address, s.user_agent, s.country, s.city, now() AT TIME ZONE 'UTC' "
-        f"FROM {STAGED} s JOIN (SELECT unnest(?::INTEGER[]) AS _file, unnest(?::BIGINT[]) AS _row, "
-        "unnest(?::VARCHAR[]) AS session_id) f USING (_file, _row)",
-        [[row.file for row, _ in fresh], [row.row for row, _ in fresh], [session for _, session in fresh]],
-    )
+    if plain is None:
+        _insert_staged(cursor, fresh)
+    else:
+        _insert_plain(cursor, fresh, plain)
     cursor.execute(
         "INSERT INTO rollup_queue SELECT unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), "
         "unnest(?::VARCHAR[]), now() AT TIME ZONE 'UTC'",
@@ -125,11 +151,41 @@ def write(cursor: duckdb.DuckDBPyConnection, load: SmallLoad, *, consent_default
     )
 
 
+def _insert_staged(cursor: duckdb.DuckDBPyConnection, fresh: list[tuple[Row, str | None]]) -> None:
+    """Insert the fresh staged rows with their sessions."""
+    cursor.execute(
+        f"INSERT INTO events ({EVENT_COLUMNS}, ingested_at) "
+        "SELECT s.* EXCLUDE (_file, _row) REPLACE (f.session_id AS session_id), now() AT TIME ZONE 'UTC' "
+        f"FROM (SELECT _file, _row, {EVENT_COLUMNS} FROM {STAGED}) s "
+        "JOIN (SELECT unnest(?::INTEGER[]) AS _file, unnest(?::BIGINT[]) AS _row, "
+        "unnest(?::VARCHAR[]) AS session_id) f USING (_file, _row)",
+        [[row.file for row, _ in fresh], [row.row for row, _ in fresh], [session for _, session in fresh]],
+    )
+
+
+def _insert_plain(
+    cursor: duckdb.DuckDBPyConnection, fresh: list[tuple[Row, str | None]], plain: dict[str, list[Any]]
+) -> None:
+    """Insert the fresh plain records as stage_plain would have staged them (properties cast to JSON)."""
+    indices = [row.row for row, _ in fresh]
+    columns = {name: [values[i] for i in indices] for name, values in plain.items()}
+    columns["session_id"] = [session for _, session in fresh]
+    cursor.register(PLAIN, pa.table(columns, schema=PLAIN_SCHEMA))
+    try:
+        cursor.execute(
+            f"INSERT INTO events ({EVENT_COLUMNS}, ingested_at) "
+            f"SELECT {EVENT_COLUMNS.replace('properties', 'CAST(properties AS JSON)')}, "
+            f"now() AT TIME ZONE 'UTC' FROM {PLAIN}"
+        )
+    finally:
+        cursor.unregister(PLAIN)
+
+
 def _users(
-    cursor: duckdb.DuckDBPyConnection, rows: list[_Row]
-) -> tuple[dict[str, bool], dict[str, tuple[datetime, str]]]:
-    """Consent of the stored users among `rows`', and the latest stored event with a session of those
-    whose rows lack one: its time and session."""
+    cursor: duckdb.DuckDBPyConnection, rows: list[Row]
+) -> tuple[dict[str, bool], dict[str, tuple[datetime, str]], int, str | None]:
+    """Consent of the stored users among `rows`'; the latest stored event with a session (its time and
+    session) of those whose rows lack one; the number of stored events; the rollups' zone."""
     users = list(dict.fromkeys(row.user_id for row in rows))
     unsessioned = list(dict.fromkeys(row.user_id for row in rows if row.session_id is None))
     found = cursor.execute(
@@ -140,16 +196,17 @@ def _users(
             WHERE session_id IS NOT NULL AND user_id IN (SELECT unnest(?::VARCHAR[]))
             GROUP BY user_id
         )
-        SELECT w.user_id, u.consent_analytics, a.last_at, a.session_id
+        SELECT w.user_id, u.consent_analytics, a.last_at, a.session_id,
+            (SELECT count(*) FROM events), (SELECT value FROM meta WHERE key = ?)
         FROM wanted w LEFT JOIN users u USING (user_id) LEFT JOIN anchors a USING (user_id)""",
-        [users, unsessioned],
+        [users, unsessioned, ROLLUP_ZONE_KEY],
     ).fetchall()
-    consent = {user: allowed for user, allowed, _, _ in found if allowed is not None}
-    anchors = {user: (last_at, session) for user, _, last_at, session in found if last_at is not None}
-    return consent, anchors
+    consent = {user: allowed for user, allowed, *_ in found if allowed is not None}
+    anchors = {user: (last_at, session) for user, _, last_at, session, *_ in found if last_at is not None}
+    return consent, anchors, found[0][4], found[0][5]
 
 
-def _stored_ids(cursor: duckdb.DuckDBPyConnection, rows: list[_Row]) -> set[tuple[str, datetime | None]]:
+def _stored_ids(cursor: duckdb.DuckDBPyConnection, rows: list[Row]) -> set[tuple[str, datetime | None]]:
     """Keys of `rows` already stored: (event_id, None) for given ids, (event_id, timestamp) for derived."""
     given = [row.event_id for row in rows if row.given_id]
     derived = [row for row in rows if not row.given_id]
@@ -179,7 +236,7 @@ def _stored_ids(cursor: duckdb.DuckDBPyConnection, rows: list[_Row]) -> set[tupl
 
 
 def _sessions(
-    rows: list[_Row],
+    rows: list[Row],
     reasons: list[str | None],
     anchors: dict[str, tuple[datetime, str]],
     gap_minutes: int,

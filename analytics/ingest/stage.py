@@ -23,6 +23,8 @@ from analytics.ingest.timestamps import timestamp_sql
 STAGED = "_ingest_staged"
 RAW_PREFIX = "_raw_"
 GIVEN_ID = "_given_id"
+EVENT_COLUMNS = "event_id, user_id, activity_type, timestamp, session_id, properties, ip_address, user_agent, country, city"
+"""The columns of `events` that are written from staged rows (all but ingested_at)."""
 _JSON_SPACE = "' ' || chr(9) || chr(10) || chr(13)"
 _TRUE = "('true', '1', 'yes')"
 _FALSE = "('false', '0', 'no')"

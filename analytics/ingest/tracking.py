@@ -2,7 +2,8 @@
 (the records become a JSON-typed relation that goes through the same staging and rules; plain records,
 the common case, are read in Python to the same values: analytics.ingest.plain_events), then stored
 with the same dedupe, consent, session and rollup steps, in one transaction (shared with the calls
-waiting meanwhile: analytics.ingest.group_commit).
+waiting meanwhile: analytics.ingest.group_commit). A few plain records skip staging and are decided in
+Python (analytics.ingest.small_load).
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ import pyarrow as pa
 
 from analytics.db import Database
 from analytics.errors import ValidationError
+from analytics.ingest import small_load
 from analytics.ingest.fields import EVENTS
 from analytics.ingest.group_commit import write_grouped
-from analytics.ingest.load import CONSENT, DUPLICATE, SKIPPED, load_events
+from analytics.ingest.load import CONSENT, DUPLICATE, SKIPPED, load_events, load_few
 from analytics.ingest.pipeline import prepare, stage_checked
 from analytics.ingest.plain_events import plain_columns, stage_plain
 from analytics.ingest.problems import Problem, refuse
 from analytics.ingest.readers import Source
+from analytics.ingest.small_load import plain_rows
 from analytics.ingest.stage import STAGED
 from analytics.rollups import checked_zone
 from analytics.viewer import Viewer
@@ -88,16 +91,20 @@ def _store(
             refuse(problems, len(problems), nothing=NOTHING_STORED)
     with db.transaction(live=True) as cursor:
         prepare(cursor, zone)
-        rows = stage_plain(cursor, plain) if table is None else _stage(cursor, table, zone)
-        counts = load_events(
-            cursor,
-            rows=rows,
-            zone=settings.reporting_timezone,
-            gap_minutes=settings.session_gap_minutes,
-            consent_default=settings.consent_default,
-            progress=lambda message: None,
-            queue_rollups=queue_rollups,
-        )
+        load_args = {
+            "zone": settings.reporting_timezone,
+            "gap_minutes": settings.session_gap_minutes,
+            "consent_default": settings.consent_default,
+        }
+        counts = None
+        if plain is not None and queue_rollups and len(records) <= small_load.SMALL_ROWS:
+            # Plain records need no staging: their values are already known.
+            counts = load_few(cursor, plain_rows(plain), plain=plain, **load_args)
+        if counts is None:
+            rows = stage_plain(cursor, plain) if table is None else _stage(cursor, table, zone)
+            counts = load_events(
+                cursor, rows=rows, progress=lambda message: None, queue_rollups=queue_rollups, **load_args
+            )
         outcome = (
             counts.outcome
             or cursor.execute(

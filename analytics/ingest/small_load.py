@@ -54,6 +54,19 @@ class SmallLoad:
     new_users: list[str]
 
 
+@dataclass(frozen=True)
+class _Found:
+    """What the stored tables say about the rows: their users' consent (stored users only) and latest
+    stored event with a session (time and session id, when it may matter), the number of stored events,
+    the rollups' zone, and which given event_ids are stored."""
+
+    consent: dict[str, bool]
+    anchors: dict[str, tuple[datetime, str]]
+    stored_before: int
+    rollup_zone: str | None
+    stored_given: set[str]
+
+
 def staged_rows(cursor: duckdb.DuckDBPyConnection) -> list[Row]:
     """The rows of the staging table, in (_file, _row) order."""
     found = cursor.execute(
@@ -89,10 +102,11 @@ def decide(
     duplicate_reason: str,
 ) -> SmallLoad | None:
     """Read what the write of `rows` needs and decide it, writing nothing; None when rollups must be rebuilt."""
-    consent, anchors, stored_before, rollup_zone = _users(cursor, rows)
-    new_users = [user for user in dict.fromkeys(row.user_id for row in rows) if user not in consent]
+    gap = timedelta(minutes=int(gap_minutes))
+    found = _users(cursor, rows, gap)
+    new_users = [user for user in dict.fromkeys(row.user_id for row in rows) if user not in found.consent]
     reasons: list[str | None] = [
-        consent_reason if not consent.get(row.user_id, consent_default) else None for row in rows
+        consent_reason if not found.consent.get(row.user_id, consent_default) else None for row in rows
     ]
     seen: set[str] = set()
     for index, row in enumerate(rows):
@@ -100,20 +114,22 @@ def decide(
             if row.event_id in seen:
                 reasons[index] = duplicate_reason
             seen.add(row.event_id)
-    if stored_before:
-        stored = _stored_ids(
+    if found.stored_before:
+        derived = _stored_derived(
             cursor, [row for row, reason in zip(rows, reasons, strict=True) if reason is None]
         )
         for index, row in enumerate(rows):
-            if (
-                reasons[index] is None
-                and (row.event_id, row.timestamp if not row.given_id else None) in stored
-            ):
+            stored = (
+                row.event_id in found.stored_given
+                if row.given_id
+                else (row.event_id, row.timestamp) in derived
+            )
+            if reasons[index] is None and stored:
                 reasons[index] = duplicate_reason
     fresh = sum(reason is None for reason in reasons)
-    if fresh and (fresh >= stored_before or rollup_zone != zone):
+    if fresh and (fresh >= found.stored_before or found.rollup_zone != zone):
         return None
-    sessions = _sessions(rows, reasons, anchors, gap_minutes)
+    sessions = _sessions(rows, reasons, found.anchors, gap)
     return SmallLoad(rows, reasons, sessions, new_users)
 
 
@@ -181,65 +197,65 @@ def _insert_plain(
         cursor.unregister(PLAIN)
 
 
-def _users(
-    cursor: duckdb.DuckDBPyConnection, rows: list[Row]
-) -> tuple[dict[str, bool], dict[str, tuple[datetime, str]], int, str | None]:
-    """Consent of the stored users among `rows`'; the latest stored event with a session (its time and
-    session) of those whose rows lack one; the number of stored events; the rollups' zone."""
-    users = list(dict.fromkeys(row.user_id for row in rows))
-    unsessioned = list(dict.fromkeys(row.user_id for row in rows if row.session_id is None))
+def _users(cursor: duckdb.DuckDBPyConnection, rows: list[Row], gap: timedelta) -> _Found:
+    """What the stored tables say about `rows`, in one statement."""
+    unsessioned = [row for row in rows if row.session_id is None]
+    # A stored event more than the gap before every new event without a session cannot continue or
+    # split a session of theirs, so the latest one is looked for only after that time.
+    after = min(row.timestamp for row in unsessioned) - gap if unsessioned else None
     found = cursor.execute(
         """WITH wanted AS (SELECT unnest(?::VARCHAR[]) AS user_id),
         anchors AS (
             SELECT user_id, max(timestamp) AS last_at, arg_max(session_id, timestamp) AS session_id
             FROM events
-            WHERE session_id IS NOT NULL AND user_id IN (SELECT unnest(?::VARCHAR[]))
+            WHERE session_id IS NOT NULL AND timestamp >= ? AND user_id IN (SELECT unnest(?::VARCHAR[]))
             GROUP BY user_id
         )
         SELECT w.user_id, u.consent_analytics, a.last_at, a.session_id,
-            (SELECT count(*) FROM events), (SELECT value FROM meta WHERE key = ?)
+            (SELECT count(*) FROM events), (SELECT value FROM meta WHERE key = ?),
+            (SELECT list(DISTINCT event_id) FROM events WHERE event_id IN (SELECT unnest(?::VARCHAR[])))
         FROM wanted w LEFT JOIN users u USING (user_id) LEFT JOIN anchors a USING (user_id)""",
-        [users, unsessioned, ROLLUP_ZONE_KEY],
+        [
+            list(dict.fromkeys(row.user_id for row in rows)),
+            after,
+            list(dict.fromkeys(row.user_id for row in unsessioned)),
+            ROLLUP_ZONE_KEY,
+            [row.event_id for row in rows if row.given_id],
+        ],
     ).fetchall()
-    consent = {user: allowed for user, allowed, *_ in found if allowed is not None}
-    anchors = {user: (last_at, session) for user, _, last_at, session, *_ in found if last_at is not None}
-    return consent, anchors, found[0][4], found[0][5]
+    return _Found(
+        consent={user: allowed for user, allowed, *_ in found if allowed is not None},
+        anchors={user: (last_at, session) for user, _, last_at, session, *_ in found if last_at is not None},
+        stored_before=found[0][4],
+        rollup_zone=found[0][5],
+        stored_given=set(found[0][6] or ()),
+    )
 
 
-def _stored_ids(cursor: duckdb.DuckDBPyConnection, rows: list[Row]) -> set[tuple[str, datetime | None]]:
-    """Keys of `rows` already stored: (event_id, None) for given ids, (event_id, timestamp) for derived."""
-    given = [row.event_id for row in rows if row.given_id]
+def _stored_derived(cursor: duckdb.DuckDBPyConnection, rows: list[Row]) -> set[tuple[str, datetime]]:
+    """(event_id, timestamp) of the rows with derived ids that are stored already."""
     derived = [row for row in rows if not row.given_id]
-    found: set[tuple[str, datetime | None]] = set()
-    if given:
-        found.update(
-            (event_id, None)
-            for (event_id,) in cursor.execute(
-                "SELECT DISTINCT event_id FROM events WHERE event_id IN (SELECT unnest(?::VARCHAR[]))",
-                [given],
-            ).fetchall()
-        )
-    if derived:
-        # A derived id hashes the timestamp: bounding the time lets DuckDB skip row groups by their range.
-        found.update(
-            cursor.execute(
-                "SELECT DISTINCT event_id, timestamp FROM events WHERE timestamp BETWEEN ? AND ? "
-                "AND event_id IN (SELECT unnest(?::VARCHAR[]))",
-                [
-                    min(row.timestamp for row in derived),
-                    max(row.timestamp for row in derived),
-                    [row.event_id for row in derived],
-                ],
-            ).fetchall()
-        )
-    return found
+    if not derived:
+        return set()
+    # A derived id hashes the timestamp: bounding the time lets DuckDB skip row groups by their range.
+    return set(
+        cursor.execute(
+            "SELECT DISTINCT event_id, timestamp FROM events WHERE timestamp BETWEEN ? AND ? "
+            "AND event_id IN (SELECT unnest(?::VARCHAR[]))",
+            [
+                min(row.timestamp for row in derived),
+                max(row.timestamp for row in derived),
+                [row.event_id for row in derived],
+            ],
+        ).fetchall()
+    )
 
 
 def _sessions(
     rows: list[Row],
     reasons: list[str | None],
     anchors: dict[str, tuple[datetime, str]],
-    gap_minutes: int,
+    gap: timedelta,
 ) -> list[str | None]:
     """Each row's session: its own, else as sessionize.find_sessions derives it (None for skipped rows)."""
     sessions: list[str | None] = [
@@ -249,7 +265,6 @@ def _sessions(
     for index, row in enumerate(rows):
         if reasons[index] is None and row.session_id is None:
             by_user[row.user_id].append(index)
-    gap = timedelta(minutes=int(gap_minutes))
     for user, indices in by_user.items():
         # The stored anchor sorts before a new event at the same time, as in find_sessions.
         timeline: list[tuple[datetime, int, int | None]] = [(rows[i].timestamp, 1, i) for i in indices]

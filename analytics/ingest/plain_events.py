@@ -34,7 +34,7 @@ _TEXT_FIELDS = tuple(field.name for field in EVENTS.fields if field.kind == TEXT
 _KNOWN = frozenset(field.name for field in EVENTS.fields)
 _NEEDED = frozenset(EVENTS.required) | {"event_id"}
 """Fields a plain record gives; without an event_id, the SQL derives one from the content."""
-PLAIN_SCHEMA = pa.schema(
+_SCHEMA = pa.schema(
     [(name, pa.string()) for name in _TEXT_FIELDS]
     + [("timestamp", pa.timestamp("us")), ("properties", pa.string()), ("_row", pa.int64())]
 )
@@ -47,7 +47,7 @@ def plain_columns(
 
     `naive_is_utc` says the import zone is UTC, so timestamps without an offset are UTC as well.
     """
-    columns: dict[str, list[Any]] = {name: [] for name in PLAIN_SCHEMA.names}
+    columns: dict[str, list[Any]] = {name: [] for name in _SCHEMA.names}
     for row, record in enumerate(records):
         if type(record) is not dict or not _KNOWN.issuperset(record):
             return None
@@ -72,7 +72,7 @@ def plain_columns(
 def stage_plain(cursor: duckdb.DuckDBPyConnection, columns: dict[str, list[Any]]) -> int:
     """Fill the staging table with the plain records of `columns`, as the import's SQL would; rows staged."""
     create_staging(cursor, EVENTS, [])
-    cursor.register(PLAIN, pa.table(columns, schema=PLAIN_SCHEMA))
+    cursor.register(PLAIN, pa.table(columns, schema=_SCHEMA))
     try:
         cursor.execute(
             f"INSERT INTO {STAGED} BY NAME SELECT 0 AS _file, * REPLACE (CAST(properties AS JSON) AS properties), "

@@ -152,7 +152,8 @@ class Database:
     def view_version(self) -> int:
         """The data version cached results are keyed by: `data_version`, except that live changes
         (tracked events) move it on at most every `live_refresh_s` seconds, so a steady tracking stream
-        does not make every dashboard view recompute."""
+        does not make every dashboard view recompute. With another engine, each rewrite of the lake it
+        reads (its generation) moves it on too: both counters only grow, so their sum changes with either."""
         now = time.monotonic()
         if self._shown_version != self.data_version and now - self._shown_at >= self.live_refresh_s:
             self._shown_version, self._shown_at = self.data_version, now

@@ -38,14 +38,18 @@ def write_lake(db: Database, folder: Path, *, days: Iterable[date] | None = None
     """
     folder.mkdir(parents=True, exist_ok=True)
     cursor = db.cursor()
-    written = {"events": _write_events(cursor, folder, None if days is None else sorted(set(days)))}
-    for table in LAKE_TABLES[1:]:
-        staging = folder / f".{table}.writing"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        cursor.execute(f"COPY {quote_ident(table)} TO '{staging / 'part-0.parquet'}' (FORMAT parquet)")
-        _replace(folder / table, staging)
-        written[table] = cursor.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchall()[0][0]
+    cursor.execute("BEGIN TRANSACTION")  # one snapshot: every table as of the same moment
+    try:
+        written = {"events": _write_events(cursor, folder, None if days is None else sorted(set(days)))}
+        for table in LAKE_TABLES[1:]:
+            staging = folder / f".{table}.writing"
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            copy = f"COPY {quote_ident(table)} TO '{staging / 'part-0.parquet'}' (FORMAT parquet)"
+            written[table] = cursor.execute(copy).fetchall()[0][0]  # COPY answers the rows it wrote
+            _replace(folder / table, staging)
+    finally:
+        cursor.execute("ROLLBACK")  # it only read; ending it so also works after a failed statement
     marker = {"generation": lake_generation(folder) + 1, "written_at": time.time(), "rows": written}
     (folder / f"{MARKER}.tmp").write_text(json.dumps(marker))
     (folder / f"{MARKER}.tmp").replace(folder / MARKER)
@@ -60,12 +64,11 @@ def _write_events(cursor: duckdb.DuckDBPyConnection, folder: Path, days: list[da
     where, params = (
         ("", []) if days is None else ("WHERE list_contains(?::DATE[], CAST(timestamp AS DATE))", [days])
     )
-    cursor.execute(
+    count = cursor.execute(
         f"COPY (SELECT *, CAST(timestamp AS DATE) AS day FROM events {where}) TO '{staging}' "
         "(FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)",
         params,
-    )
-    count = cursor.execute(f"SELECT count(*) FROM events {where}", params).fetchall()[0][0]
+    ).fetchall()[0][0]
     target = folder / "events"
     if days is None:
         _replace(target, staging)

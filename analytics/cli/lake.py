@@ -25,19 +25,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_lake_argument(parser, required=False)
+    parser.add_argument(
+        "--lake", metavar="DIR", help="the lake folder (default: lake= of a spark:// backend_url)"
+    )
     add_db_argument(parser)
     parser.set_defaults(handler=run)
-
-
-def add_lake_argument(parser: argparse.ArgumentParser, *, required: bool) -> None:
-    """`--lake DIR` (for `lake`, default: the lake of a spark:// backend_url)."""
-    parser.add_argument(
-        "--lake",
-        metavar="DIR",
-        required=required,
-        help="the lake folder" + ("" if required else " (default: lake= of a spark:// backend_url)"),
-    )
 
 
 def lake_folder(chosen: str | None) -> Path:

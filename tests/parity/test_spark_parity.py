@@ -33,7 +33,7 @@ from analytics.insights.correlations import behaviour_correlations, metric_corre
 from analytics.insights.personal import personal_insights
 from analytics.insights.product import product_insights
 from analytics.metrics.series import metric_series
-from analytics.metrics.spec import parse_metric
+from analytics.metrics.spec import COMMON_METRICS, parse_metric
 from analytics.overview import data_days, overview_figures, top_movers
 from analytics.paths import next_steps, path_lengths
 from analytics.peers import compare_users, peer_percentiles, self_comparison
@@ -106,17 +106,7 @@ CASES: dict[str, Callable[[Database], Any]] = {
         f"metric_{spec}": (
             lambda db, spec=spec: metric_series(db, SYSTEM, parse_metric(spec), WEEKLY, today=TODAY)
         )
-        for spec in (
-            "events",
-            "active_users",
-            "new_users",
-            "sessions",
-            "count:exercise",
-            "users:lesson",
-            "ratio:exercise/lesson",
-            "avg:accuracy",
-            "avg:duration_s",
-        )
+        for spec in (*COMMON_METRICS, "avg:duration_s")
     },
 }
 

@@ -51,6 +51,12 @@ class Settings:
     demo_users: int = _setting(5000, "Users in the demo database `make run` creates.")
     demo_days: int = _setting(730, "Days of history in the demo database.")
     demo_seed: int = _setting(42, "Random seed of the demo database, so every install sees the same data.")
+    churn_horizon_days: int = _setting(
+        60,
+        "Churn means no event in this many days (1-180). Fit it to how often people use the product: the "
+        "Predictions page's label check shows how many users called gone came back. Shortened down to 30 "
+        "when the history is too short to train and validate on it.",
+    )
     max_batch_events: int = _setting(10_000, "Most events one tracking request may carry.")
     max_request_bytes: int = _setting(
         20_000_000, "Largest API request body accepted; bigger ones get HTTP 413."

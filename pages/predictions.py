@@ -86,8 +86,9 @@ st.dataframe(
 )
 st.download_button("Download this list as CSV", safe_csv(risk), "churn_risk.csv", "text/csv")
 st.caption(
-    "Churn: no event in the next 30 days. Bands: low below 20%, medium 20-50%, high from 50%. Reasons: the "
-    "signs on which the user looks riskier than three quarters of users who stayed (docs/models.md)."
+    f"Churn: no event in the next {quality.horizon_days} days. Bands: low below 20%, medium 20-50%, high "
+    "from 50%. Reasons: the signs on which the user looks riskier than three quarters of users who stayed "
+    "(docs/models.md)."
 )
 
 st.header("Model quality")
@@ -100,6 +101,13 @@ for column, row in zip(st.columns(len(quality.metrics)), quality.metrics.itertup
     change = row.model - row.baseline
     column.metric(row.metric, f"{row.model:.3f}", f"{change:+.3f} vs baseline {row.baseline:.3f}",
                   delta_color="normal" if row.higher_is_better else "inverse")  # fmt: skip
+if quality.label_check:
+    check = quality.label_check
+    st.caption(
+        f"Label check: of {check['labelled_gone']:,} users with no event in the {quality.horizon_days} days "
+        f"after {check['window']}, {check['returned_share']:.0%} were active again by {check['followed_until']} "
+        "- the share of 'left' that was only a pause. A longer horizon lowers it."
+    )
 series = alt.selection_point(fields=["series"], bind="legend")
 points = (
     alt.Chart(quality.reliability)

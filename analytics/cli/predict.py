@@ -41,8 +41,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--horizon-days",
         metavar="N",
         type=int,
-        default=30,
-        help="churn = no event in the next N days (default 30)",
+        help="churn = no event in the next N days (default 60, shorter when the history is too short "
+        "to train and validate on 60)",
     )
     churn.add_argument("--out", metavar="FILE.csv", help="write a CSV file instead of printing a table")
     churn.set_defaults(handler=run_churn)
@@ -84,12 +84,23 @@ def run_churn(args: argparse.Namespace) -> int:
             print(f"{row.user_id:<{width}}  {row.churn_probability:17.3f}  {row.risk_band:<9}  {row.reasons}")
     model, baseline = quality.model, quality.baseline
     print(
+        f"Churn: no event in the next {quality.horizon_days} days. "
         f"Model: {quality.chosen} (validated on users active in the 90 days to {quality.validation_day}, "
         f"{model.rows:,} users, {model.positive_share:.0%} left). ROC AUC {model.roc_auc:.3f} vs "
         f"{baseline.roc_auc:.3f} for days since last event; PR AUC {model.pr_auc:.3f} vs {baseline.pr_auc:.3f}; "
         f"Brier {model.brier:.3f} vs {baseline.brier:.3f}."
     )
+    if quality.label_check is not None:
+        print(label_check_line(quality.label_check.to_dict(), quality.horizon_days))
     return 0
+
+
+def label_check_line(check: dict, horizon_days: int) -> str:
+    """How many users the churn label called gone came back later, in words."""
+    return (
+        f"Label check: of {check['labelled_gone']:,} users with no event in the {horizon_days} days after "
+        f"{check['window']}, {check['returned_share']:.0%} were active again by {check['followed_until']}."
+    )
 
 
 def _print_progress(share: float, message: str) -> None:
@@ -110,11 +121,15 @@ def _quality_line(figures: dict) -> str:
     """One line of validation figures of a model against its baseline."""
     if "model" in figures and "baseline" in figures:
         model, baseline = figures["model"], figures["baseline"]
-        return (
+        line = (
+            f"no event in the next {figures['horizon_days']} days: "
             f"ROC AUC {model['roc_auc']:.3f} (baseline {baseline['roc_auc']:.3f}), "
             f"PR AUC {model['pr_auc']:.3f} ({baseline['pr_auc']:.3f}), "
             f"Brier {model['brier']:.3f} ({baseline['brier']:.3f}), chosen {figures['chosen']}"
         )
+        if figures.get("label_check"):
+            line += ". " + label_check_line(figures["label_check"], figures["horizon_days"])
+        return line
     if "item_model" in figures:
         item = figures["item_model"]
         return (

@@ -54,9 +54,16 @@ class BatchContext:
 
     @cached_property
     def windows(self) -> Windows:
-        """Labelled windows with a 30-day horizon, loaded on first use."""
+        """Labelled windows with the 30-day horizon of engagement and performance, loaded on first use."""
         self.say("loading point-in-time features for the training, validation and scoring days")
         return load_windows(self.db, as_of=self.as_of, horizon_days=HORIZON_DAYS, first_day=self.first_day)
+
+    @cached_property
+    def churn_windows(self) -> Windows:
+        """Labelled windows with churn's horizon (longer: see analytics/predict/churn.py), loaded on first use."""
+        horizon_days = churn.default_horizon(self.first_day, self.as_of)
+        self.say(f"loading point-in-time features for churn's {horizon_days}-day horizon")
+        return load_windows(self.db, as_of=self.as_of, horizon_days=horizon_days, first_day=self.first_day)
 
 
 @dataclass(frozen=True)
@@ -68,13 +75,14 @@ class Step:
 
 
 def _churn(context: BatchContext) -> PredictionSet:
-    model = churn.ChurnModel().fit(context.windows)
-    scores = churn.score_population(context.db, model, context.windows.score)
+    windows = context.churn_windows
+    model = churn.ChurnModel().fit(windows, db=context.db)
+    scores = churn.score_population(context.db, model, windows.score)
     probability = scores["churn_probability"].to_numpy()
     return PredictionSet(
         prediction_type=churn.PREDICTION_TYPE,
         model_version=churn.MODEL_VERSION,
-        horizon_days=HORIZON_DAYS,
+        horizon_days=windows.horizon_days,
         user_ids=scores["user_id"].tolist(),
         data=[
             {"probability": round(float(p), 4), "band": band, "reasons": reasons}

@@ -9,12 +9,16 @@ the validation window wins and is refitted the same way on all labelled windows.
 users by days since their last event alone (isotonic mapping to a probability for its Brier score).
 Users idle for 90 days or more are outside the model's population: they get the share of such users
 in the labelled windows who stayed away for the horizon.
+
+The default horizon (setting churn_horizon_days) is 60 days, not 30: in a product used on a few days a month many users are quiet
+for 30 days and come back, so a 30-day label calls them gone. `LabelCheck` measures that error on the
+data itself (docs/models.md has the figures).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -36,15 +40,24 @@ from analytics.predict.estimators import (
     one_thread,
     user_part,
 )
-from analytics.predict.features import Windows, data_span, load_windows, recently_active
+from analytics.predict.features import (
+    MIN_HISTORY_DAYS,
+    Windows,
+    data_span,
+    load_windows,
+    recently_active,
+    user_outcomes,
+)
 from analytics.predict.quality import ClassifierQuality, classifier_quality
 from analytics.predict.reasons import ReasonReference
 from analytics.viewer import Viewer
 from config.permissions import Permission
+from config.settings import load_settings
 
 PREDICTION_TYPE = "churn"
 MODEL_VERSION = "churn-1"
-DEFAULT_HORIZON_DAYS = 30
+SHORTEST_DEFAULT_HORIZON_DAYS = 30
+"""With too little history to train and validate on the configured horizon, the default shrinks down to this."""
 MAX_HORIZON_DAYS = 180
 BANDS = (("low", 0.0), ("medium", 0.2), ("high", 0.5))
 """Risk bands by calibrated probability: low below 0.2, medium from 0.2, high from 0.5 (more likely than not)."""
@@ -69,6 +82,51 @@ def risk_band(probability: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class LabelCheck:
+    """How many users the label called gone were active again later: the label's own error, no model needed.
+
+    Taken on the oldest training window (its users active in the 90 days up to `window` with no event in
+    the horizon after it), followed up to the as-of day.
+    """
+
+    window: date
+    followed_until: date
+    labelled_gone: int
+    returned: int
+
+    @property
+    def returned_share(self) -> float:
+        """Share of the users labelled gone who had an event after the horizon (0 when none was labelled)."""
+        return self.returned / self.labelled_gone if self.labelled_gone else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready figures, as stored with a batch run."""
+        return {
+            "window": self.window.isoformat(),
+            "followed_until": self.followed_until.isoformat(),
+            "labelled_gone": self.labelled_gone,
+            "returned": self.returned,
+            "returned_share": self.returned_share,
+        }
+
+
+def label_check(db: Database, windows: Windows) -> LabelCheck:
+    """Follow the oldest training window's users labelled gone to the as-of day: how many came back."""
+    oldest = windows.train_days[0]
+    frame = windows.train[windows.train["window"] == pd.Timestamp(oldest)]
+    frame = frame[recently_active(frame)]
+    gone = frame.loc[churned(frame) == 1, "user_id"]
+    horizon_end = oldest + timedelta(days=windows.horizon_days)
+    later = user_outcomes(db, as_of=horizon_end, days=(windows.as_of - horizon_end).days)["user_id"]
+    return LabelCheck(
+        window=oldest,
+        followed_until=windows.as_of,
+        labelled_gone=len(gone),
+        returned=int(gone.isin(later).sum()),
+    )
+
+
+@dataclass(frozen=True)
 class ChurnQuality:
     """Validation figures of the chosen model and the recency baseline, and how the choice was made."""
 
@@ -80,9 +138,11 @@ class ChurnQuality:
     train_days: tuple[date, ...]
     validation_day: date
     train_rows: int
+    label_check: LabelCheck | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready figures, as stored with a batch run."""
+        check = self.label_check.to_dict() if self.label_check else None
         return {
             "chosen": self.chosen,
             "candidates_roc_auc": self.candidates_roc_auc,
@@ -92,6 +152,7 @@ class ChurnQuality:
             "train_days": [day.isoformat() for day in self.train_days],
             "validation_day": self.validation_day.isoformat(),
             "train_rows": self.train_rows,
+            "label_check": check,
         }
 
 
@@ -127,8 +188,11 @@ class ChurnModel:
     def __init__(self, *, max_train_rows: int = MAX_TRAIN_ROWS) -> None:
         self.max_train_rows = max_train_rows
 
-    def fit(self, windows: Windows) -> ChurnModel:
-        """Compare the candidates on the validation window, then refit the winner on every window."""
+    def fit(self, windows: Windows, *, db: Database | None = None) -> ChurnModel:
+        """Compare the candidates on the validation window, then refit the winner on every window.
+
+        With `db`, the quality also carries the label check (who came back after being labelled gone).
+        """
         train = capped(windows.train[recently_active(windows.train)], rows=self.max_train_rows)
         validation = windows.validation[recently_active(windows.validation)]
         _check_outcomes(train, "training windows")
@@ -160,6 +224,7 @@ class ChurnModel:
             train_days=windows.train_days,
             validation_day=windows.validation_day,
             train_rows=len(train),
+            label_check=label_check(db, windows) if db is not None else None,
         )
         return self
 
@@ -210,20 +275,30 @@ def check_horizon(horizon_days: object) -> int:
     return horizon_days
 
 
+def default_horizon(first_day: date, as_of: date) -> int:
+    """The configured horizon, or the longest one down to 30 days whose windows the history holds."""
+    configured = check_horizon(load_settings().churn_horizon_days)
+    fits = ((as_of - first_day).days - MIN_HISTORY_DAYS) // 2
+    return min(configured, max(min(SHORTEST_DEFAULT_HORIZON_DAYS, configured), fits))
+
+
 def churn_scores(
-    db: Database, viewer: Viewer, *, as_of: date | None = None, horizon_days: int = DEFAULT_HORIZON_DAYS
+    db: Database, viewer: Viewer, *, as_of: date | None = None, horizon_days: int | None = None
 ) -> tuple[pd.DataFrame, ChurnQuality]:
     """Train as of `as_of` (default: the last day with data) and score every user with an event by then.
+
+    `horizon_days` defaults to `default_horizon` of the data.
 
     Returns (scores, quality); scores columns: user_id, churn_probability, risk_band, reasons (joined
     with "; "), riskiest first. Nothing is written to the database.
     """
     viewer.require_aggregate(Permission.GENERATE_PREDICTIONS)
-    horizon_days = check_horizon(horizon_days)
     first_day, last_day = data_span(db)
-    windows = load_windows(db, as_of=as_of or last_day, horizon_days=horizon_days, first_day=first_day)
+    as_of = as_of or last_day
+    horizon_days = default_horizon(first_day, as_of) if horizon_days is None else check_horizon(horizon_days)
+    windows = load_windows(db, as_of=as_of, horizon_days=horizon_days, first_day=first_day)
     with one_thread():
-        model = ChurnModel().fit(windows)
+        model = ChurnModel().fit(windows, db=db)
         scores = score_population(db, model, windows.score)
     scores["reasons"] = scores["reasons"].map("; ".join)
     scores = scores.sort_values(["churn_probability", "user_id"], ascending=[False, True], ignore_index=True)

@@ -24,6 +24,8 @@ from config.settings import load_settings
 ACTIVE_WINDOW_DAYS = 90
 """Users with an active day among the 90 days up to the as-of day form a window's training population."""
 WEEKS_OF_TREND = 8
+MIN_HISTORY_DAYS = 28
+"""Days of history a training window needs before its as-of day to describe its users."""
 NUMERIC_FEATURES = (
     "recency_days",
     "tenure_days",
@@ -264,7 +266,7 @@ def load_windows(
     first_day: date,
     windows: int = 4,
     step_days: int = 28,
-    min_history_days: int = 28,
+    min_history_days: int = MIN_HISTORY_DAYS,
 ) -> Windows:
     """Features and outcomes for each training window, the validation window and the scoring day."""
     train_days, validation_day = window_days(

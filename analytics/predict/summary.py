@@ -37,11 +37,14 @@ class ChurnQualityView:
 
     as_of: date
     chosen: str
+    horizon_days: int
     validation_day: str
     users: int
     churn_share: float
     metrics: pd.DataFrame
     reliability: pd.DataFrame
+    label_check: dict | None
+    """Who came back after the label called them gone (LabelCheck.to_dict), or None for older runs."""
 
 
 def churn_quality(db: Database, viewer: Viewer) -> ChurnQualityView | None:
@@ -62,11 +65,13 @@ def churn_quality(db: Database, viewer: Viewer) -> ChurnQualityView | None:
     return ChurnQualityView(
         as_of=date.fromisoformat(stored["as_of"]),
         chosen=figures["chosen"].replace("_", " "),
+        horizon_days=figures["horizon_days"],
         validation_day=figures["validation_day"],
         users=model["rows"],
         churn_share=model["positive_share"],
         metrics=metrics,
         reliability=pd.concat(parts, ignore_index=True)[["series", "mean_predicted", "observed", "users"]],
+        label_check=figures.get("label_check"),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -37,6 +38,12 @@ def test_after_a_run_every_panel_renders(seeded_app_env):
         "Engagement, performance and skill",
     ]
     assert [m.label for m in app.metric] == ["ROC AUC", "PR AUC", "Brier score"]
+    captions = " ".join(c.value for c in app.caption)
+    assert "Churn: no event in the next 60 days." in captions
+    assert re.search(
+        r"Label check: of [\d,]+ users with no event in the 60 days after 20\d\d-\d\d-\d\d, \d+% were",
+        captions,
+    )
     assert len(app.get("vega_lite_chart")) == 2
     everyone = len(app.dataframe[0].value)
     app.get("segmented_control")[0].set_value("high").run()

@@ -28,8 +28,9 @@ def fitted(learning_windows):
 def test_beats_the_recency_baseline(fitted):
     quality = fitted[1].quality_
     model, baseline = quality.model, quality.baseline
-    # The brief's goal was ROC AUC >= 0.85; on this generator an oracle that knows each user's true
-    # current activity rate reaches about 0.88, and models from observable history about 0.83 (docs/models.md).
+    # A 30-day horizon (these windows are shared with the engagement tests) labels many pauses as churn, so
+    # about 0.82 is what any model reaches here; the 0.85 goal is held at the default 60 days on the demo
+    # data in test_churn_horizon.py (docs/models.md).
     assert model.roc_auc >= 0.80
     assert model.roc_auc >= baseline.roc_auc + 0.02
     assert model.pr_auc > baseline.pr_auc and model.brier < baseline.brier

@@ -55,7 +55,7 @@ def test_churn_printed_as_a_table(db, monkeypatch, capsys):
 
     monkeypatch.setattr(analytics.predict, "churn_scores", fake_scores)
     assert main(["predict", "churn", "--db", str(db.path), "--as-of", "2025-05-31"]) == 0
-    assert seen == {"as_of": date(2025, 5, 31), "horizon_days": 30}
+    assert seen == {"as_of": date(2025, 5, 31), "horizon_days": None}
     assert capsys.readouterr().out.splitlines()[:3] == [
         "user_id  churn_probability  risk_band  reasons",
         "u1                   0.812  high       no activity for 19 days; short sessions: 4 minutes on average in the last 28 days",
@@ -67,7 +67,7 @@ def test_batch_prints_progress_and_quality(seeded_db, capsys):
     assert main(["batch", "--db", str(seeded_db.path)]) == 0
     printed = capsys.readouterr().out
     assert "[" + "#" * 30 + "] 100%  done: as of 2025-06-30" in printed
-    assert "churn: ROC AUC" in printed and "engagement: active_days MAE" in printed
+    assert "churn: no event in the next 60 days: ROC AUC" in printed and "engagement: active_days MAE" in printed
     assert "skill: next_level MAE" in printed
 
 

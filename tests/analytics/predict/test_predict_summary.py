@@ -16,12 +16,21 @@ from analytics.predict.summary import (
 from analytics.viewer import SYSTEM
 
 BINS = [{"bin_low": 0.0, "bin_high": 0.1, "mean_predicted": 0.05, "observed": 0.04, "users": 10}]
+LABEL_CHECK = {
+    "window": "2024-12-01",
+    "followed_until": "2025-06-30",
+    "labelled_gone": 40,
+    "returned": 10,
+    "returned_share": 0.25,
+}
 QUALITY = {
     "as_of": "2025-06-30",
     "models": {
         "churn": {
             "chosen": "gradient_boosting",
+            "horizon_days": 60,
             "validation_day": "2025-05-31",
+            "label_check": LABEL_CHECK,
             "model": {
                 "roc_auc": 0.83,
                 "pr_auc": 0.7,
@@ -101,6 +110,7 @@ def test_churn_quality_side_by_side(stored):
         ["ROC AUC", 0.83, 0.75, True], ["PR AUC", 0.7, 0.6, True], ["Brier score", 0.15, 0.18, False],
     ]  # fmt: skip
     assert view.reliability["series"].tolist() == ["model", "days since last event"]
+    assert (view.horizon_days, view.label_check) == (60, LABEL_CHECK)
 
 
 def test_no_run_no_quality(db):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from analytics.db import Database
 from analytics.predict import run_batch
-from analytics.predict.churn import ChurnModel
+from analytics.predict.churn import ChurnModel, default_horizon
 from analytics.predict.estimators import one_thread
 from analytics.predict.features import data_span, load_windows
 from analytics.seed import generate
@@ -35,14 +35,15 @@ def run() -> None:
             generate(database, users=users, days=settings.demo_days, seed=settings.demo_seed, end_date=END)
             first_day, last_day = data_span(database)
             started = time.perf_counter()
-            windows = load_windows(database, as_of=last_day, horizon_days=30, first_day=first_day)
+            horizon_days = default_horizon(first_day, last_day)
+            windows = load_windows(database, as_of=last_day, horizon_days=horizon_days, first_day=first_day)
             loaded = time.perf_counter()
             with one_thread():
                 model = ChurnModel().fit(windows)
             trained = time.perf_counter()
             quality = model.quality_
             print(
-                f"churn  users={users:>8,}  features_s={loaded - started:6.1f}  training_s={trained - loaded:6.1f}  "
+                f"churn  users={users:>8,}  horizon_days={horizon_days}  features_s={loaded - started:6.1f}  training_s={trained - loaded:6.1f}  "
                 f"train_rows={quality.train_rows:>7,}  roc_auc={quality.model.roc_auc:.3f}  "
                 f"baseline_roc_auc={quality.baseline.roc_auc:.3f}  model={quality.chosen}",
                 flush=True,

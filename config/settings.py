@@ -55,7 +55,7 @@ class Settings:
         60,
         "Churn means no event in this many days (1-180). Fit it to how often people use the product: the "
         "Predictions page's label check shows how many users called gone came back. Shortened down to 30 "
-        "when the history is too short to train and validate on it.",
+        "when the history is too short for all four training windows.",
     )
     max_batch_events: int = _setting(10_000, "Most events one tracking request may carry.")
     max_request_bytes: int = _setting(

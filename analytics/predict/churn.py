@@ -42,6 +42,8 @@ from analytics.predict.estimators import (
 )
 from analytics.predict.features import (
     MIN_HISTORY_DAYS,
+    TRAIN_WINDOWS,
+    WINDOW_STEP_DAYS,
     Windows,
     data_span,
     load_windows,
@@ -57,7 +59,7 @@ from config.settings import load_settings
 PREDICTION_TYPE = "churn"
 MODEL_VERSION = "churn-1"
 SHORTEST_DEFAULT_HORIZON_DAYS = 30
-"""With too little history to train and validate on the configured horizon, the default shrinks down to this."""
+"""With too little history for every training window at the configured horizon, the default shrinks down to this."""
 MAX_HORIZON_DAYS = 180
 BANDS = (("low", 0.0), ("medium", 0.2), ("high", 0.5))
 """Risk bands by calibrated probability: low below 0.2, medium from 0.2, high from 0.5 (more likely than not)."""
@@ -276,9 +278,11 @@ def check_horizon(horizon_days: object) -> int:
 
 
 def default_horizon(first_day: date, as_of: date) -> int:
-    """The configured horizon, or the longest one down to 30 days whose windows the history holds."""
+    """The configured horizon, or the longest one down to 30 days for which the history holds every
+    training window (fewer windows leave too few leavers to learn from on small data)."""
     configured = check_horizon(load_settings().churn_horizon_days)
-    fits = ((as_of - first_day).days - MIN_HISTORY_DAYS) // 2
+    all_windows = MIN_HISTORY_DAYS + (TRAIN_WINDOWS - 1) * WINDOW_STEP_DAYS
+    fits = ((as_of - first_day).days - all_windows) // 2
     return min(configured, max(min(SHORTEST_DEFAULT_HORIZON_DAYS, configured), fits))
 
 

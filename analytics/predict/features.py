@@ -26,6 +26,9 @@ ACTIVE_WINDOW_DAYS = 90
 WEEKS_OF_TREND = 8
 MIN_HISTORY_DAYS = 28
 """Days of history a training window needs before its as-of day to describe its users."""
+TRAIN_WINDOWS = 4
+WINDOW_STEP_DAYS = 28
+"""Training windows step back this many days from the latest, at most TRAIN_WINDOWS of them."""
 NUMERIC_FEATURES = (
     "recency_days",
     "tenure_days",
@@ -264,8 +267,8 @@ def load_windows(
     as_of: date,
     horizon_days: int,
     first_day: date,
-    windows: int = 4,
-    step_days: int = 28,
+    windows: int = TRAIN_WINDOWS,
+    step_days: int = WINDOW_STEP_DAYS,
     min_history_days: int = MIN_HISTORY_DAYS,
 ) -> Windows:
     """Features and outcomes for each training window, the validation window and the scoring day."""

@@ -16,9 +16,10 @@ DEMO_END = date(2025, 6, 30)
 @pytest.mark.parametrize(
     ("first_day", "configured", "expected"),
     [
-        (date(2024, 7, 1), None, 60),  # a year of history holds 60 days to train and 60 to validate
-        (date(2025, 2, 19), None, 51),  # 131 days: (131 - 28) // 2 = 51 to train and 51 to validate
-        (date(2025, 4, 10), None, 30),  # 81 days: too short even for 30; the models say so themselves
+        # Every training window needs 2 x H days of outcomes and 28 + 3 x 28 = 112 days of history.
+        (date(2024, 7, 1), None, 60),  # 364 days hold 60
+        (date(2024, 12, 12), None, 44),  # 200 days: (200 - 112) // 2 = 44
+        (date(2025, 2, 19), None, 30),  # 131 days: the shortest default; fewer windows, as before
         (date(2024, 7, 1), "90", 90),
         (date(2024, 7, 1), "14", 14),
     ],

@@ -42,7 +42,9 @@ def score_users(db: Database, users: pd.DataFrame, score: GroupFunction, schema:
     """`score(users)` (a frame with one row per user_id), in buckets of users on Spark; rows in `users`' order."""
     if not on_spark(db):
         return score(users)
-    bucket = (pd.util.hash_pandas_object(users["user_id"], index=False).to_numpy() % SCORING_GROUPS).astype("int64")
+    bucket = (pd.util.hash_pandas_object(users["user_id"], index=False).to_numpy() % SCORING_GROUPS).astype(
+        "int64"
+    )
     scored = map_groups(
         db, users.assign(_bucket=bucket), "_bucket", lambda part: score(part.drop(columns="_bucket")), schema
     )

@@ -10,9 +10,9 @@ users by days since their last event alone (isotonic mapping to a probability fo
 Users idle for 90 days or more are outside the model's population: they get the share of such users
 in the labelled windows who stayed away for the horizon.
 
-The default horizon (setting churn_horizon_days) is 60 days, not 30: in a product used on a few days a month many users are quiet
-for 30 days and come back, so a 30-day label calls them gone. `LabelCheck` measures that error on the
-data itself (docs/models.md has the figures).
+The default horizon (setting churn_horizon_days) is 60 days, not 30: in a product used on a few days a
+month many users are quiet for 30 days and come back, so a 30-day label calls them gone. `LabelCheck`
+measures that error on the data itself (docs/models.md has the figures).
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ from config.permissions import Permission
 from config.settings import load_settings
 
 PREDICTION_TYPE = "churn"
-MODEL_VERSION = "churn-1"
+MODEL_VERSION = "churn-2"
+"""churn-2: 60-day default horizon and the label check (churn-1 labelled 30 days)."""
 SHORTEST_DEFAULT_HORIZON_DAYS = 30
 """With too little history for every training window at the configured horizon, the default shrinks down to this."""
 MAX_HORIZON_DAYS = 180
@@ -280,7 +281,11 @@ def check_horizon(horizon_days: object) -> int:
 def default_horizon(first_day: date, as_of: date) -> int:
     """The configured horizon, or the longest one down to 30 days for which the history holds every
     training window (fewer windows leave too few leavers to learn from on small data)."""
-    configured = check_horizon(load_settings().churn_horizon_days)
+    configured = load_settings().churn_horizon_days
+    if not 1 <= configured <= MAX_HORIZON_DAYS:
+        raise AnalyticsError(
+            f"The setting 'churn_horizon_days' must be between 1 and {MAX_HORIZON_DAYS}. Got {configured}."
+        )
     all_windows = MIN_HISTORY_DAYS + (TRAIN_WINDOWS - 1) * WINDOW_STEP_DAYS
     fits = ((as_of - first_day).days - all_windows) // 2
     return min(configured, max(min(SHORTEST_DEFAULT_HORIZON_DAYS, configured), fits))

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from analytics.errors import AnalyticsError
 from analytics.predict.churn import ChurnModel, LabelCheck, default_horizon, label_check
 from analytics.predict.estimators import one_thread
 from analytics.predict.features import data_span, load_windows
@@ -28,6 +29,14 @@ def test_default_horizon_fits_the_history(monkeypatch, first_day, configured, ex
     if configured:
         monkeypatch.setenv("PULSE_CHURN_HORIZON_DAYS", configured)
     assert default_horizon(first_day, date(2025, 6, 30)) == expected
+
+
+def test_a_horizon_setting_out_of_range_is_named(monkeypatch):
+    monkeypatch.setenv("PULSE_CHURN_HORIZON_DAYS", "365")
+    with pytest.raises(
+        AnalyticsError, match=r"The setting 'churn_horizon_days' must be between 1 and 180. Got 365."
+    ):
+        default_horizon(date(2024, 7, 1), date(2025, 6, 30))
 
 
 def test_label_check_counts_users_labelled_gone_who_came_back(add):

@@ -41,8 +41,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--horizon-days",
         metavar="N",
         type=int,
-        help="churn = no event in the next N days (default 60, shorter when the history is too short "
-        "to train and validate on 60)",
+        help="churn = no event in the next N days (default: the churn_horizon_days setting, 60, or shorter "
+        "when the history cannot hold four training windows at it)",
     )
     churn.add_argument("--out", metavar="FILE.csv", help="write a CSV file instead of printing a table")
     churn.set_defaults(handler=run_churn)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from analytics.auth import accounts, passwords, tokens
 from analytics.db import Database, forget_database, open_database
 from analytics.viewer import SYSTEM
+from api.jobs import JOBS
 
 ROLE_ACCOUNTS = {"admin": "admin", "analyst": "analyst", "product_manager": "pm", "member": "member"}
 
@@ -54,4 +55,5 @@ def api_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiEnv]
     ).token
     with TestClient(create_api()) as client:
         yield ApiEnv(client, db, issued)
+    JOBS.wait(timeout_s=300)  # jobs a test started must end before their database is closed
     forget_database(path)

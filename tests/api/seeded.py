@@ -24,6 +24,7 @@ from analytics.predict import run_batch
 from analytics.recommend import generate_recommendations
 from analytics.viewer import SYSTEM
 from api.cache import RESPONSES
+from api.jobs import JOBS
 from tests.api.conftest import ROLE_ACCOUNTS, ApiEnv
 
 MEMBER_USER = "u000001"
@@ -55,4 +56,5 @@ def seeded_api_env(seeded_master: Path, tmp_path_factory: pytest.TempPathFactory
         with TestClient(create_api()) as client:
             yield ApiEnv(client, db, issued)
     RESPONSES.clear()
+    JOBS.wait(timeout_s=300)  # a prediction run a test started must end before its database is closed
     forget_database(path)

@@ -77,9 +77,8 @@ class SparkEngine:
         except ImportError as exc:  # pragma: no cover - pyspark is pinned in requirements.txt
             raise AnalyticsError("The Spark backend needs the pyspark package: pip install pyspark.") from exc
         logging.getLogger("py4j").setLevel(logging.WARNING)
-        os.environ.setdefault(
-            "PYSPARK_PYTHON", sys.executable
-        )  # local workers: this venv's pandas and models
+        # Local workers run this venv's Python: its pandas and models.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = SparkSession.builder.master(self.master)
         for key, value in self.conf.items():
             builder = builder.config(key, value)

@@ -7,6 +7,7 @@ from analytics.predict import churn_risk_list, start_batch
 from analytics.predict.summary import (
     active_days_distribution,
     churn_quality,
+    label_check_text,
     regression_quality,
     upcoming_levels,
 )
@@ -102,11 +103,9 @@ for column, row in zip(st.columns(len(quality.metrics)), quality.metrics.itertup
     column.metric(row.metric, f"{row.model:.3f}", f"{change:+.3f} vs baseline {row.baseline:.3f}",
                   delta_color="normal" if row.higher_is_better else "inverse")  # fmt: skip
 if quality.label_check:
-    check = quality.label_check
     st.caption(
-        f"Label check: of {check['labelled_gone']:,} users with no event in the {quality.horizon_days} days "
-        f"after {check['window']}, {check['returned_share']:.0%} were active again by {check['followed_until']} "
-        "- the share of 'left' that was only a pause. A longer horizon lowers it."
+        f"{label_check_text(quality.label_check, quality.horizon_days)} That share of 'left' was only a "
+        "pause; a longer horizon lowers it."
     )
 series = alt.selection_point(fields=["series"], bind="legend")
 points = (

@@ -91,16 +91,10 @@ def run_churn(args: argparse.Namespace) -> int:
         f"Brier {model.brier:.3f} vs {baseline.brier:.3f}."
     )
     if quality.label_check is not None:
-        print(label_check_line(quality.label_check.to_dict(), quality.horizon_days))
+        from analytics.predict.summary import label_check_text
+
+        print(label_check_text(quality.label_check.to_dict(), quality.horizon_days))
     return 0
-
-
-def label_check_line(check: dict, horizon_days: int) -> str:
-    """How many users the churn label called gone came back later, in words."""
-    return (
-        f"Label check: of {check['labelled_gone']:,} users with no event in the {horizon_days} days after "
-        f"{check['window']}, {check['returned_share']:.0%} were active again by {check['followed_until']}."
-    )
 
 
 def _print_progress(share: float, message: str) -> None:
@@ -128,7 +122,9 @@ def _quality_line(figures: dict) -> str:
             f"Brier {model['brier']:.3f} ({baseline['brier']:.3f}), chosen {figures['chosen']}"
         )
         if figures.get("label_check"):
-            line += ". " + label_check_line(figures["label_check"], figures["horizon_days"])
+            from analytics.predict.summary import label_check_text
+
+            line += ". " + label_check_text(figures["label_check"], figures["horizon_days"])
         return line
     if "item_model" in figures:
         item = figures["item_model"]

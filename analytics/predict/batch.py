@@ -62,8 +62,11 @@ class BatchContext:
     def churn_windows(self) -> Windows:
         """Labelled windows with churn's horizon (longer: see analytics/predict/churn.py), loaded on first use."""
         horizon_days = churn.default_horizon(self.first_day, self.as_of)
+        score = self.windows.score  # the scoring day's features are the same whatever the horizon
         self.say(f"loading point-in-time features for churn's {horizon_days}-day horizon")
-        return load_windows(self.db, as_of=self.as_of, horizon_days=horizon_days, first_day=self.first_day)
+        return load_windows(
+            self.db, as_of=self.as_of, horizon_days=horizon_days, first_day=self.first_day, score=score
+        )
 
 
 @dataclass(frozen=True)

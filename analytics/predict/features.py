@@ -270,8 +270,12 @@ def load_windows(
     windows: int = TRAIN_WINDOWS,
     step_days: int = WINDOW_STEP_DAYS,
     min_history_days: int = MIN_HISTORY_DAYS,
+    score: pd.DataFrame | None = None,
 ) -> Windows:
-    """Features and outcomes for each training window, the validation window and the scoring day."""
+    """Features and outcomes for each training window, the validation window and the scoring day.
+
+    `score`: the scoring day's features when already loaded (`user_features` as of `as_of`).
+    """
     train_days, validation_day = window_days(
         as_of,
         horizon_days=horizon_days,
@@ -288,7 +292,7 @@ def load_windows(
         validation_day=validation_day,
         train=pd.concat(labelled[:-1], ignore_index=True),
         validation=labelled[-1],
-        score=user_features(db, as_of=as_of),
+        score=user_features(db, as_of=as_of) if score is None else score,
     )
 
 

@@ -75,6 +75,14 @@ def churn_quality(db: Database, viewer: Viewer) -> ChurnQualityView | None:
     )
 
 
+def label_check_text(check: dict, horizon_days: int) -> str:
+    """The label check (churn.LabelCheck.to_dict) in words: how many users called gone came back later."""
+    return (
+        f"Label check: of {check['labelled_gone']:,} users with no event in the {horizon_days} days after "
+        f"{check['window']}, {check['returned_share']:.0%} were active again by {check['followed_until']}."
+    )
+
+
 def regression_quality(db: Database, viewer: Viewer) -> pd.DataFrame:
     """Holdout errors of the engagement, performance and skill models against their baselines.
 

@@ -20,7 +20,6 @@ FEATURE_BITS = 64
 """Up to this many distinct features among the events summed, a group's features are a bitmask."""
 FEATURE_NAMES = "_rollup_feature_names"
 PARTS = "_rollup_parts"
-TYPED_EVENTS = "_rollup_events"
 """Temporary tables of a rebuild or refresh, dropped when it ends."""
 _ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
 
@@ -80,12 +79,13 @@ class _Features:
     session_count: str
 
 
-def _features(cursor: duckdb.DuckDBPyConnection, typed: str) -> _Features:
-    """Bitmasks over the sorted distinct features of `typed` (kept in FEATURE_NAMES) when there are at
-    most FEATURE_BITS of them: they aggregate several times faster than lists of text."""
+def _features(cursor: duckdb.DuckDBPyConnection, source: str) -> _Features:
+    """Bitmasks over the sorted distinct features of `source`, a relation with a `feature` column (kept
+    in FEATURE_NAMES) when there are at most FEATURE_BITS of them: they aggregate several times faster
+    than lists of text."""
     cursor.execute(
         f"CREATE OR REPLACE TEMP TABLE {FEATURE_NAMES} AS "
-        f"SELECT list_sort(list(DISTINCT feature) FILTER (WHERE feature IS NOT NULL)) AS names FROM {typed}"
+        f"SELECT list_sort(list(DISTINCT feature) FILTER (WHERE feature IS NOT NULL)) AS names FROM {source}"
     )
     count = cursor.execute(f"SELECT coalesce(len(names), 0) FROM {FEATURE_NAMES}").fetchall()[0][0]
     if count > FEATURE_BITS:
@@ -104,13 +104,16 @@ def _features(cursor: duckdb.DuckDBPyConnection, typed: str) -> _Features:
     )
 
 
-def _create_parts(cursor: duckdb.DuckDBPyConnection, typed: str, zone: str) -> _Features:
-    """Fill PARTS: per user, reporting-zone day and session, what sessions and daily session counts need.
+def _create_parts(
+    cursor: duckdb.DuckDBPyConnection, typed: str, zone: str, *, features_from: str | None = None
+) -> _Features:
+    """Fill PARTS from the events of `typed`: per user, reporting-zone day and session, every sum that
+    user_daily and sessions need, so that neither reads the events again.
 
-    Sessions then add up about a tenth as many rows as there are events. Sums of doubles stay per event
-    (in user_daily), so that they add up in the same order as ever.
+    A part holds about a tenth as many rows as there are events, so the rollups after it cost little.
+    `features_from` is a cheaper relation with the same `feature` column, when `typed` is a query.
     """
-    features = _features(cursor, typed)
+    features = _features(cursor, features_from or typed)
     cursor.execute(
         f"""CREATE OR REPLACE TEMP TABLE {PARTS} AS
         SELECT
@@ -120,8 +123,17 @@ def _create_parts(cursor: duckdb.DuckDBPyConnection, typed: str, zone: str) -> _
             count(*) AS event_count,
             min(timestamp) AS first_event_at,
             max(timestamp) AS last_event_at,
+            sum(duration_s) AS active_seconds,
             count(*) FILTER (WHERE activity_type = 'exercise') AS exercise_count,
             count(*) FILTER (WHERE activity_type = 'lesson') AS lesson_count,
+            sum(accuracy) AS accuracy_sum,
+            count(accuracy) AS accuracy_count,
+            sum(score) AS score_sum,
+            count(score) AS score_count,
+            count(*) FILTER (WHERE completed) AS completed_count,
+            count(completed) AS completable_count,
+            sum(duration_s) FILTER (WHERE activity_type = 'exercise') AS exercise_seconds,
+            max(level) AS max_level,
             arg_max(duration_s, timestamp) AS last_duration_s,
             {features.part} AS features
         FROM {typed}
@@ -135,40 +147,32 @@ def _drop_parts(cursor: duckdb.DuckDBPyConnection) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {FEATURE_NAMES}")
 
 
-def _user_daily_select(typed: str, zone: str, features: _Features) -> str:
-    """Per user and day: sums over the events of `typed`; sessions and features from PARTS of them."""
+def _user_daily_select(features: _Features) -> str:
+    """Per user and day, from PARTS: the parts' counts and sums added up."""
     return f"""
-        WITH by_event AS (
+        SELECT * REPLACE ({features.day_list} AS features) FROM (
             SELECT
                 user_id,
-                {local_day_sql("timestamp", zone)} AS day,
-                count(*) AS event_count,
-                min(timestamp) AS first_event_at,
-                max(timestamp) AS last_event_at,
-                coalesce(sum(duration_s), 0) AS active_seconds,
-                count(*) FILTER (WHERE activity_type = 'exercise') AS exercise_count,
-                count(*) FILTER (WHERE activity_type = 'lesson') AS lesson_count,
-                coalesce(sum(accuracy), 0) AS accuracy_sum,
-                count(accuracy) AS accuracy_count,
-                coalesce(sum(score), 0) AS score_sum,
-                count(score) AS score_count,
-                count(*) FILTER (WHERE completed) AS completed_count,
-                count(completed) AS completable_count,
-                coalesce(sum(duration_s) FILTER (WHERE activity_type = 'exercise'), 0) AS exercise_seconds,
-                max(level) AS max_level
-            FROM {typed}
-            GROUP BY user_id, day
-        ),
-        by_part AS (
-            SELECT user_id, day, count(session_id) AS session_count, {features.merged} AS features
+                day,
+                sum(event_count) AS event_count,
+                count(session_id) AS session_count,
+                min(first_event_at) AS first_event_at,
+                max(last_event_at) AS last_event_at,
+                coalesce(sum(active_seconds), 0) AS active_seconds,
+                sum(exercise_count) AS exercise_count,
+                sum(lesson_count) AS lesson_count,
+                coalesce(sum(accuracy_sum), 0) AS accuracy_sum,
+                sum(accuracy_count) AS accuracy_count,
+                coalesce(sum(score_sum), 0) AS score_sum,
+                sum(score_count) AS score_count,
+                sum(completed_count) AS completed_count,
+                sum(completable_count) AS completable_count,
+                coalesce(sum(exercise_seconds), 0) AS exercise_seconds,
+                max(max_level) AS max_level,
+                {features.merged} AS features
             FROM {PARTS}
             GROUP BY user_id, day
         )
-        SELECT
-            user_id, day, event_count, session_count, first_event_at, last_event_at, active_seconds,
-            exercise_count, lesson_count, accuracy_sum, accuracy_count, score_sum, score_count,
-            completed_count, completable_count, exercise_seconds, max_level, {features.day_list} AS features
-        FROM by_event JOIN by_part USING (user_id, day)
     """
 
 
@@ -208,23 +212,25 @@ def _sessions_select(features: _Features) -> str:
 def rebuild_all(cursor: duckdb.DuckDBPyConnection, zone: str) -> None:
     """Recompute every derived table from `events` (after a bulk load or a zone change).
 
-    Each event's properties are parsed once, into a narrow temporary table the three rollups read.
+    Each event's properties are parsed while summing it into PARTS; user_daily and sessions add up the
+    parts, and user_daily_activity counts the events, which needs no properties.
     """
     narrow = "(SELECT user_id, timestamp, session_id, activity_type, properties FROM events)"
-    cursor.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED_EVENTS} AS {_with_properties(narrow)}")
     cursor.execute("DELETE FROM user_daily")
     cursor.execute("DELETE FROM user_daily_activity")
     cursor.execute("DELETE FROM sessions")
-    features = _create_parts(cursor, TYPED_EVENTS, zone)
-    cursor.execute(
-        f"INSERT INTO user_daily {_user_daily_select(TYPED_EVENTS, zone, features)} ORDER BY day, user_id"
+    features = _create_parts(
+        cursor,
+        f"({_with_properties(narrow)})",
+        zone,
+        features_from="(SELECT json_extract_string(properties, '$.feature') AS feature FROM events)",
     )
+    cursor.execute(f"INSERT INTO user_daily {_user_daily_select(features)} ORDER BY day, user_id")
     cursor.execute(
-        f"INSERT INTO user_daily_activity {_user_daily_activity_select(TYPED_EVENTS, zone)} ORDER BY day"
+        f"INSERT INTO user_daily_activity {_user_daily_activity_select('events', zone)} ORDER BY day"
     )
     cursor.execute(f"INSERT INTO sessions {_sessions_select(features)} ORDER BY started_at")
     _drop_parts(cursor)
-    cursor.execute(f"DROP TABLE {TYPED_EVENTS}")
     set_rollup_zone(cursor, zone)
 
 
@@ -262,7 +268,7 @@ def refresh_for(cursor: duckdb.DuckDBPyConnection, changed: str, zone: str) -> N
         "WHERE d.user_id = t.user_id AND d.day = t.day"
     )
     features = _create_parts(cursor, "_touched_day_events", zone)
-    cursor.execute(f"INSERT INTO user_daily {_user_daily_select('_touched_day_events', zone, features)}")
+    cursor.execute(f"INSERT INTO user_daily {_user_daily_select(features)}")
     cursor.execute(
         f"INSERT INTO user_daily_activity {_user_daily_activity_select('_touched_day_events', zone)}"
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 
 from analytics.cli import add_db_argument
 from analytics.db import open_database
@@ -34,8 +33,6 @@ def run(args: argparse.Namespace) -> int:
         users=settings.demo_users,
         days=settings.demo_days,
         seed=settings.demo_seed,
-        # Ends yesterday: a day generated up to 23:59 would put events in the future and the last day is over.
-        end_date=dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1),
         progress=lambda message: print(f"  {message}", flush=True),
     )
     print(f"Demo database ready: {summary}")

@@ -28,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seed", type=int, default=settings.demo_seed, help=f"random seed (default {settings.demo_seed})"
     )
-    parser.add_argument("--end", metavar="YYYY-MM-DD", help="last day of activity, UTC (default today)")
+    parser.add_argument("--end", metavar="YYYY-MM-DD", help="last day of activity, UTC (default yesterday)")
     parser.add_argument(
         "--replace",
         action="store_true",
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     limited = dataclasses.replace(settings, memory_limit=settings.memory_limit or SEED_MEMORY_LIMIT)
     db = open_database(args.db, limited)
     print(
-        f"Seeding {db.path}: {args.users:,} users over {args.days:,} days ending {end or 'today'} (seed {args.seed})"
+        f"Seeding {db.path}: {args.users:,} users over {args.days:,} days ending {end or 'yesterday'} (seed {args.seed})"
     )
     try:
         summary = generate(

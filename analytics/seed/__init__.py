@@ -75,7 +75,8 @@ def generate(
     Parameters
     ----------
     end_date
-        Last day of activity (UTC, included); default today.
+        Last day of activity (UTC, included); default yesterday, the last whole day: a day generated
+        up to 23:59 would put events in the future.
     progress
         Called with a short line at each stage (about ten lines in all).
     replace
@@ -87,7 +88,7 @@ def generate(
     _check_int("seed", seed, 0, 2**63 - 1)
     say = progress or (lambda _message: None)
     started = time.perf_counter()
-    calendar = Calendar(end_date or dt.datetime.now(dt.UTC).date(), days)
+    calendar = Calendar(end_date or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1), days)
     zone = load_settings().reporting_timezone
     with db.transaction() as cursor:
         writer.clear_or_refuse(cursor, replace=replace)

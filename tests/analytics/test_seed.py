@@ -90,13 +90,14 @@ def test_summary_line_reports_what_was_written(db):
     assert str(summary).endswith(" events/s)")
 
 
-def test_period_ends_today_in_utc_by_default(db):
+def test_period_ends_yesterday_in_utc_by_default(db):
+    """The last whole day: generating today up to 23:59 would store events in the future."""
     before = dt.datetime.now(dt.UTC).date()
     generate(db, users=40, days=60, seed=2)
     after = dt.datetime.now(dt.UTC).date()
     low, high = db.rows("SELECT min(timestamp), max(timestamp) FROM events")[0]
-    assert low.date() >= before - dt.timedelta(days=59)
-    assert high < dt.datetime.combine(after + dt.timedelta(days=1), dt.time())
+    assert low.date() >= before - dt.timedelta(days=60)
+    assert high < dt.datetime.combine(after, dt.time())
 
 
 @pytest.mark.parametrize(

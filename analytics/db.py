@@ -1,8 +1,10 @@
 """The one module that talks to the database.
 
 One DuckDB connection per process and file, opened on first use; every call takes its own cursor
-(DuckDB 2.0 refuses a connection shared by threads). Writes go through `transaction()`, which holds a
-process-wide lock so that de-duplication by event_id stays exact under concurrent tracking.
+(DuckDB 2.0 refuses a connection shared by threads). Writes go through `transaction()`, which holds
+process-wide locks so that de-duplication by event_id stays exact under concurrent tracking: one for
+writers of events, one for writers of the rollups. Most writes hold both; a tracking write that only
+appends events and queues their rollups, and the drain of that queue, each hold one, so they overlap.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -66,7 +68,8 @@ class Database:
         self.live_refresh_s = live_refresh_s
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._open_lock = threading.Lock()
-        self._write_lock = threading.RLock()
+        self._events_lock = threading.RLock()
+        self._rollups_lock = threading.RLock()
         self._query_seconds: deque[float] = deque(maxlen=QUERY_TIMES_KEPT)
         self.data_version = 0
         self._shown_version = 0
@@ -161,7 +164,12 @@ class Database:
 
     @contextmanager
     def transaction(
-        self, *, data_changed: bool = True, live: bool = False
+        self,
+        *,
+        data_changed: bool = True,
+        live: bool = False,
+        writes_events: bool = True,
+        writes_rollups: bool = True,
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write transaction: all of it commits, or none of it does.
 
@@ -169,8 +177,16 @@ class Database:
         `data_changed=False` marks bookkeeping writes (audit records, login state) that leave analytic
         results as they were, so cached results stay valid. `live=True` marks tracked events: they reach
         `view_version` within `live_refresh_s`; any other change reaches it at once.
+        `writes_rollups=False` promises to write only events, users and the rollup queue (appends);
+        `writes_events=False` only the rollup tables and the removal of drained queue rows. Two such
+        transactions, one of each, run at once (DuckDB appends and deletes of other rows do not
+        conflict); any other transaction runs alone.
         """
-        with self._write_lock:
+        with ExitStack() as locks:
+            if writes_events:
+                locks.enter_context(self._events_lock)
+            if writes_rollups:
+                locks.enter_context(self._rollups_lock)
             cursor = self.cursor()
             cursor.execute("BEGIN TRANSACTION")
             try:

@@ -22,6 +22,11 @@ CONSENT = "consent"
 DUPLICATE = "duplicate"
 
 
+class RollupsLockNeeded(Exception):
+    """The load must write the rollups, but its transaction does not hold their lock: roll it back and
+    write again holding it."""
+
+
 @dataclass(frozen=True)
 class LoadCounts:
     """What happened to the staged events."""
@@ -43,12 +48,15 @@ def load_events(
     consent_default: bool,
     progress: Callable[[str], None],
     queue_rollups: bool = False,
+    rollups_locked: bool = True,
 ) -> LoadCounts:
     """Store the staged events that are new and consented to, create unknown users, refresh rollups.
 
     Rollups are rebuilt when the new events outnumber the stored ones (or were built in another zone),
     else refreshed for the touched rows, or with `queue_rollups` left for `drain_rollup_queue`. A few
     rows with queued rollups are written by analytics.ingest.small_load, with the same outcome.
+    In a transaction without the rollups lock (`rollups_locked=False`), a load that would write the
+    rollups raises RollupsLockNeeded before storing anything.
     """
     if queue_rollups and 0 < rows <= small_load.SMALL_ROWS:
         counts = load_few(
@@ -88,6 +96,8 @@ def load_events(
             else STAGED
         )
         rebuild = fresh_rows >= stored_before or rollups.rollup_zone(cursor) != zone
+        if not rollups_locked and (rebuild or not queue_rollups):
+            raise RollupsLockNeeded
         _insert(cursor, fresh, fresh_rows, gap_minutes, keep=not rebuild)
         progress(f"stored {fresh_rows:,} events")
         if rebuild:

@@ -25,11 +25,15 @@ def enqueue(cursor: duckdb.DuckDBPyConnection, changed: str) -> None:
 
 
 def drain_rollup_queue(db: Database, *, settings: Settings | None = None) -> int:
-    """Refresh the rollups of every queued event and empty the queue, in one transaction; events drained."""
+    """Refresh the rollups of every queued event and empty the queue, in one transaction; events drained.
+
+    Tracking writes go on meanwhile (the transaction does not write events): the queue rows they add are
+    not in this transaction's snapshot, so they stay for the next drain, and so do their events.
+    """
     if not db.scalar("SELECT count(*) FROM rollup_queue"):
         return 0  # no transaction, so cached results stay valid while nothing is tracked
     zone = (settings or load_settings()).reporting_timezone
-    with db.transaction(live=True) as cursor:
+    with db.transaction(live=True, writes_events=False) as cursor:
         queued = cursor.execute("SELECT count(*) FROM rollup_queue").fetchall()[0][0]
         if queued:
             cursor.execute(f"CREATE OR REPLACE TEMP TABLE {DRAINED} AS SELECT * FROM rollup_queue")

@@ -20,7 +20,7 @@ from analytics.errors import ValidationError
 from analytics.ingest import small_load
 from analytics.ingest.fields import EVENTS
 from analytics.ingest.group_commit import write_grouped
-from analytics.ingest.load import CONSENT, DUPLICATE, SKIPPED, load_events, load_few
+from analytics.ingest.load import CONSENT, DUPLICATE, SKIPPED, RollupsLockNeeded, load_events, load_few
 from analytics.ingest.pipeline import prepare, stage_checked
 from analytics.ingest.plain_events import plain_columns, stage_plain
 from analytics.ingest.problems import Problem, refuse
@@ -80,7 +80,24 @@ def track_events(
 def _store(
     db: Database, calls: list[list[Any]], *, settings: Settings, queue_rollups: bool
 ) -> list[TrackResult]:
-    """Store the records of one or more calls in one transaction; one TrackResult per call."""
+    """Store the records of one or more calls in one transaction; one TrackResult per call.
+
+    With queued rollups the transaction leaves the rollups lock to the queue's drain, which then runs
+    beside it; the rare write that must rebuild the rollups (the first events, a new reporting zone) is
+    rolled back and made again holding that lock.
+    """
+    if queue_rollups:
+        try:
+            return _store_once(db, calls, settings=settings, queue_rollups=True, rollups_locked=False)
+        except RollupsLockNeeded:
+            pass
+    return _store_once(db, calls, settings=settings, queue_rollups=queue_rollups, rollups_locked=True)
+
+
+def _store_once(
+    db: Database, calls: list[list[Any]], *, settings: Settings, queue_rollups: bool, rollups_locked: bool
+) -> list[TrackResult]:
+    """One attempt of `_store`; RollupsLockNeeded when it must write the rollups without their lock."""
     records = [record for call in calls for record in call]
     zone = checked_zone(settings.import_timezone)
     plain = plain_columns(records, _JSON, naive_is_utc=zone == "UTC")
@@ -89,7 +106,7 @@ def _store(
         table, problems = _as_json_columns(records)
         if problems:
             refuse(problems, len(problems), nothing=NOTHING_STORED)
-    with db.transaction(live=True) as cursor:
+    with db.transaction(live=True, writes_rollups=rollups_locked) as cursor:
         prepare(cursor, zone)
         load_args = {
             "zone": settings.reporting_timezone,
@@ -103,7 +120,12 @@ def _store(
         if counts is None:
             rows = stage_plain(cursor, plain) if table is None else _stage(cursor, table, zone)
             counts = load_events(
-                cursor, rows=rows, progress=lambda message: None, queue_rollups=queue_rollups, **load_args
+                cursor,
+                rows=rows,
+                progress=lambda message: None,
+                queue_rollups=queue_rollups,
+                rollups_locked=rollups_locked,
+                **load_args,
             )
         outcome = (
             counts.outcome

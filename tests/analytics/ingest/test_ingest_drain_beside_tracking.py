@@ -99,8 +99,10 @@ def test_tracking_and_draining_at_once_store_every_event_once_and_keep_rollups_e
     drain.join(WAIT_S)
     assert not errors, errors
     sent = db.scalar("SELECT count(*) FROM events WHERE starts_with(event_id, 't')")
-    assert sent == sum(accepted) == db.scalar(
-        "SELECT count(DISTINCT event_id) FROM events WHERE starts_with(event_id, 't')"
+    assert (
+        sent
+        == sum(accepted)
+        == db.scalar("SELECT count(DISTINCT event_id) FROM events WHERE starts_with(event_id, 't')")
     )
     drain_rollup_queue(db, settings=settings)
     assert db.scalar("SELECT count(*) FROM rollup_queue") == 0

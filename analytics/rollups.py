@@ -110,7 +110,8 @@ def _create_parts(
     """Fill PARTS from the events of `typed`: per user, reporting-zone day and session, every sum that
     user_daily and sessions need, so that neither reads the events again.
 
-    A part holds about a tenth as many rows as there are events, so the rollups after it cost little.
+    Parts are one row per session and day (a tenth of the events in the import bench's data), so the
+    rollups that add them up cost little.
     `features_from` is a cheaper relation with the same `feature` column, when `typed` is a query.
     """
     features = _features(cursor, features_from or typed)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.audit import read_log
 from ui.auth import current_viewer
-from ui.downloads import safe_csv
+from ui.downloads import csv_download
 from ui.navigation import require_page
 from ui.state import database, shown_errors
 
@@ -40,4 +40,4 @@ with shown_errors():
     )
 st.caption(f"{len(log):,} records from {start} to {end} (UTC), newest first; at most {MAX_ROWS:,} are shown.")
 st.dataframe(log, hide_index=True, width="stretch")
-st.download_button("Download these records as CSV", safe_csv(log), "audit_log.csv", "text/csv")
+st.download_button("Download these records as CSV", csv_download(log), "audit_log.csv", "text/csv")

@@ -21,7 +21,7 @@ from analytics.overview import data_days
 from analytics.periods import today_in_zone
 from config.settings import load_settings
 from ui.auth import current_viewer
-from ui.downloads import safe_csv
+from ui.downloads import csv_download
 from ui.engagement_charts import (
     adoption_lines,
     dau_mau_line,
@@ -99,7 +99,7 @@ else:
         st.dataframe(members, hide_index=True, height=220)
         st.download_button(
             "Download these users as CSV",
-            safe_csv(members),
+            csv_download(members),
             file_name=f"retention_{cohort}_period_{number}.csv",
             mime="text/csv",
         )
@@ -172,5 +172,5 @@ st.caption(
 )
 st.dataframe(adopt, hide_index=True)
 st.download_button(
-    "Download time to adopt as CSV", safe_csv(adopt), file_name="time_to_adopt.csv", mime="text/csv"
+    "Download time to adopt as CSV", csv_download(adopt), file_name="time_to_adopt.csv", mime="text/csv"
 )

@@ -9,7 +9,7 @@ import streamlit as st
 from analytics.funnels import ORDERS, funnel, funnel_users, known_activity_types
 from analytics.overview import data_days
 from ui.auth import current_viewer
-from ui.downloads import safe_csv
+from ui.downloads import csv_download
 from ui.filters import sidebar_filters
 from ui.navigation import require_page
 from ui.panels import chart_panel
@@ -134,7 +134,7 @@ if picked and picked[0].get("status") in ("converted", "dropped"):
         st.dataframe(users, hide_index=True, height=220)
         st.download_button(
             "Download these users as CSV",
-            safe_csv(users),
+            csv_download(users),
             file_name=f"funnel_step_{step}_{outcome}.csv",
             mime="text/csv",
         )
@@ -191,7 +191,7 @@ if chosen is not None:
         st.dataframe(result.breakdown, hide_index=True)
         st.download_button(
             "Download as CSV",
-            safe_csv(result.breakdown),
+            csv_download(result.breakdown),
             file_name="funnel_breakdown.csv",
             mime="text/csv",
         )

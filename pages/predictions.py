@@ -13,7 +13,7 @@ from analytics.predict.summary import (
 )
 from config.permissions import Permission
 from ui.auth import current_viewer
-from ui.downloads import safe_csv
+from ui.downloads import csv_download
 from ui.navigation import require_page
 from ui.panels import chart_panel
 from ui.state import cached, database, shown_errors
@@ -85,7 +85,7 @@ st.dataframe(
     },
     key="churn_table",
 )
-st.download_button("Download this list as CSV", safe_csv(risk), "churn_risk.csv", "text/csv")
+st.download_button("Download this list as CSV", csv_download(risk), "churn_risk.csv", "text/csv")
 st.caption(
     f"Churn: no event in the next {quality.horizon_days} days. Bands: low below 20%, medium 20-50%, high "
     "from 50%. Reasons: the signs on which the user looks riskier than three quarters of users who stayed "
@@ -164,4 +164,4 @@ chart_panel(bars, days.drop(columns="order"), definition="Users active in the la
             "model's expected active days over the next 30.", key="active_days")  # fmt: skip
 st.subheader("Next skill levels, soonest first")
 st.dataframe(levels, hide_index=True, key="levels_table")
-st.download_button("Download skill predictions as CSV", safe_csv(levels), "skill_levels.csv", "text/csv")
+st.download_button("Download skill predictions as CSV", csv_download(levels), "skill_levels.csv", "text/csv")

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui.downloads import safe_csv
+from ui.downloads import csv_download
 
 
 def chart_panel(
@@ -25,7 +25,7 @@ def chart_panel(
     left.caption(definition)
     right.download_button(
         "Download CSV",
-        safe_csv(frame),
+        csv_download(frame),
         file_name=f"{re.sub(r'[^a-z0-9_]+', '_', key.lower())}.csv",
         mime="text/csv",
         key=f"{key}-csv",

@@ -21,7 +21,7 @@ from analytics.privacy.access import export_user_data
 from analytics.privacy.csv_cells import FORMULA_PREFIXES
 from analytics.viewer import SYSTEM
 from tests.api.seeded import seeded_api_env
-from ui.downloads import safe_csv
+from ui.downloads import csv_download
 
 FORMULAS = ('=HYPERLINK("http://evil")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1")
 USER = FORMULAS[0]
@@ -148,7 +148,7 @@ def test_dashboard_downloads_are_neutralised(frame, as_category, header):
     if as_category:
         frame["text"] = frame["text"].astype("category")
     frame = frame.rename(columns={"object": header}) if header not in frame.columns else frame
-    text = safe_csv(frame)
+    text = csv_download(frame)()  # what a download button hands the browser when clicked
     cells = csv_cells(text)
-    assert_safe_cells(cells, "safe_csv")
+    assert_safe_cells(cells, "csv_download")
     assert len(list(csv.reader(io.StringIO(text)))) == len(frame) + 1

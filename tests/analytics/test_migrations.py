@@ -74,3 +74,27 @@ def test_a_migration_that_landed_late_still_runs(tmp_path: Path, monkeypatch: py
         3,
     ]
     assert connection.execute("SELECT count(*) FROM second").fetchall() == [(0,)]
+
+
+def test_events_keep_their_rows_and_order_when_event_ids_become_uncompressed(tmp_path: Path):
+    path = tmp_path / "v8.duckdb"
+    connection = duckdb.connect(str(path))
+    connection.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    for number, migration in available_migrations():
+        if number < 9:
+            connection.execute(migration.read_text())
+            connection.execute("INSERT INTO schema_version VALUES (?, ?, now())", [number, migration.stem])
+    connection.execute(
+        "INSERT INTO events SELECT 'e' || (9 - range), 'u1', 'lesson', TIMESTAMP '2026-01-01' + INTERVAL (range) HOUR, "
+        "'s1', '{\"score\": 1}', NULL, NULL, 'DE', NULL, TIMESTAMP '2026-02-01' FROM range(10)"
+    )
+    before = connection.execute("SELECT * FROM events").fetchall()
+    connection.close()
+
+    database = Database(path)
+    assert database.rows("SELECT * FROM events") == before
+    declared = database.scalar("SELECT sql FROM duckdb_tables() WHERE table_name = 'events'")
+    assert "event_id VARCHAR USING COMPRESSION Uncompressed NOT NULL" in declared
+    database.close()

@@ -99,3 +99,34 @@ def test_a_duplicate_in_a_plain_batch_is_reported_as_the_sql_reports_it(tmp_path
     rows, result = stored(tmp_path, "dupes", [event(1), event(1), event(2)], Settings())
     assert (result.accepted, result.duplicates, result.event_ids) == (2, 1, ["e1", "e1", "e2"])
     assert [row[0] for row in rows] == ["e1", "e2"]
+
+
+def stored_together(tmp_path: Path, name: str, calls: list[list], *, read: bool) -> tuple[list, list]:
+    """(stored rows, results) of `calls` written as one group, read in Python first when `read`."""
+    settings = Settings()
+    group = [tracking._Read(records) for records in calls]
+    for records in group:
+        records.plain = (
+            plain_events.plain_columns(records, tracking._JSON, naive_is_utc=True) if read else None
+        )
+    db = open_database(tmp_path / f"{name}.duckdb")
+    try:
+        results = tracking._store(db, group, settings=settings, queue_rollups=True)
+        return db.rows(STORED), results
+    finally:
+        forget_database(db.path)
+
+
+def test_calls_read_apart_are_stored_as_one_batch(tmp_path):
+    calls = [[event(1), event(2, user_id="u2")], [event(3, session_id="s1")], [event(1), event(4)]]
+    rows, results = stored_together(tmp_path, "read", calls, read=True)
+    assert (rows, results) == stored_together(tmp_path, "sql", calls, read=False)
+    assert [row[0] for row in rows] == ["e1", "e2", "e3", "e4"]
+    assert [(result.accepted, result.duplicates) for result in results] == [(2, 0), (1, 0), (1, 1)]
+
+
+def test_one_call_that_is_not_plain_sends_its_group_through_the_import_rules(tmp_path):
+    calls = [[event(1)], [event(2, level=3)]]
+    rows, results = stored_together(tmp_path, "mixed", calls, read=True)
+    assert (rows, results) == stored_together(tmp_path, "sql", calls, read=False)
+    assert rows[1][5] == '{"level":3}'

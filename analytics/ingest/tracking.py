@@ -91,13 +91,14 @@ class _Read(list):
 def _plain_of(calls: list[_Read]) -> dict[str, list[Any]] | None:
     """The plain columns of every call's records, in order and numbered as one batch; None unless all
     are plain."""
-    if any(call.plain is None for call in calls):
+    plains = [call.plain for call in calls]
+    if any(plain is None for plain in plains):
         return None
-    if len(calls) == 1:
-        return calls[0].plain
-    merged: dict[str, list[Any]] = {name: [] for name in calls[0].plain}  # type: ignore[union-attr]
-    for call in calls:
-        for name, values in call.plain.items():  # type: ignore[union-attr]
+    if len(plains) == 1:
+        return plains[0]
+    merged: dict[str, list[Any]] = {name: [] for name in plains[0] or ()}
+    for plain in plains:
+        for name, values in (plain or {}).items():
             merged[name].extend(values)
     merged["_row"] = list(range(len(merged["_row"])))
     return merged

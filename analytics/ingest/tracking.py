@@ -91,14 +91,14 @@ class _Read(list):
 def _plain_of(calls: list[_Read]) -> dict[str, list[Any]] | None:
     """The plain columns of every call's records, in order and numbered as one batch; None unless all
     are plain."""
-    plains = [call.plain for call in calls]
-    if any(plain is None for plain in plains):
+    plains = [call.plain for call in calls if call.plain is not None]
+    if len(plains) < len(calls):
         return None
     if len(plains) == 1:
         return plains[0]
-    merged: dict[str, list[Any]] = {name: [] for name in plains[0] or ()}
+    merged: dict[str, list[Any]] = {name: [] for name in plains[0]}
     for plain in plains:
-        for name, values in (plain or {}).items():
+        for name, values in plain.items():
             merged[name].extend(values)
     merged["_row"] = list(range(len(merged["_row"])))
     return merged

@@ -72,6 +72,8 @@ class Database:
         self._rollups_lock = threading.RLock()
         self._query_seconds: deque[float] = deque(maxlen=QUERY_TIMES_KEPT)
         self.data_version = 0
+        self.events_generation = 0
+        """Commits of transactions holding the events lock: what analytics.ingest.stored_facts checks."""
         self._shown_version = 0
         self._shown_at = time.monotonic()
         self.opened_at: float | None = None
@@ -200,6 +202,8 @@ class Database:
                 cursor.execute("COMMIT")
             except (duckdb.IOException, duckdb.TransactionException) as exc:  # disk full, folder read-only
                 raise SchemaError(_explain_write_failure(self.path, exc)) from exc
+            if writes_events:
+                self.events_generation += 1
             if data_changed:
                 self.data_version += 1
                 if not live:

@@ -15,6 +15,7 @@ from analytics.ingest import small_load
 from analytics.ingest.queue import enqueue
 from analytics.ingest.sessionize import find_sessions, sessionized_select
 from analytics.ingest.stage import EVENT_COLUMNS, GIVEN_ID, STAGED
+from analytics.ingest.stored_facts import StoredFacts
 
 SKIPPED = "_ingest_skipped"
 NEW = "_ingest_new"
@@ -119,9 +120,14 @@ def load_few(
     gap_minutes: int,
     consent_default: bool,
     plain: dict[str, list[Any]] | None = None,
+    facts: StoredFacts | None = None,
 ) -> LoadCounts | None:
     """Store a few rows (staged, or the plain records `plain`) with rollups queued, as load_events would;
-    None, with nothing written, when the rollups must be rebuilt instead."""
+    None, with nothing written, when the rollups must be rebuilt instead.
+
+    With `facts` (plain records only) the write is decided from them and moves them on; it raises
+    small_load.StoredIdFound, rolling nothing back itself, when a given event_id is stored already.
+    """
     small = small_load.decide(
         cursor,
         rows,
@@ -130,10 +136,18 @@ def load_few(
         consent_default=consent_default,
         consent_reason=CONSENT,
         duplicate_reason=DUPLICATE,
+        facts=facts,
     )
     if small is None:
         return None
     small_load.write(cursor, small, consent_default=consent_default, plain=plain)
+    if facts is not None:
+        stored = zip(small.rows, small.reasons, small.sessions, strict=True)
+        facts.learn(
+            small.new_users,
+            consent_default,
+            [(row.user_id, row.timestamp, session) for row, reason, session in stored if reason is None],
+        )
     return LoadCounts(
         added=small.reasons.count(None),
         duplicates=small.reasons.count(DUPLICATE),

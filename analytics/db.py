@@ -73,7 +73,8 @@ class Database:
         self._query_seconds: deque[float] = deque(maxlen=QUERY_TIMES_KEPT)
         self.data_version = 0
         self.events_generation = 0
-        """Commits of transactions holding the events lock: what analytics.ingest.stored_facts checks."""
+        """Commits of data-changing transactions holding the events lock (the only ones that may write
+        events, users or the rollups' zone): what analytics.ingest.stored_facts checks."""
         self._shown_version = 0
         self._shown_at = time.monotonic()
         self.opened_at: float | None = None
@@ -202,7 +203,7 @@ class Database:
                 cursor.execute("COMMIT")
             except (duckdb.IOException, duckdb.TransactionException) as exc:  # disk full, folder read-only
                 raise SchemaError(_explain_write_failure(self.path, exc)) from exc
-            if writes_events:
+            if writes_events and data_changed:
                 self.events_generation += 1
             if data_changed:
                 self.data_version += 1

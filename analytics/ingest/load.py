@@ -125,8 +125,7 @@ def load_few(
     """Store a few rows (staged, or the plain records `plain`) with rollups queued, as load_events would;
     None, with nothing written, when the rollups must be rebuilt instead.
 
-    With `facts` (plain records only) the write is decided from them and moves them on; it raises
-    small_load.StoredIdFound, rolling nothing back itself, when a given event_id is stored already.
+    With `facts` the write is decided from them and moves them on.
     """
     small = small_load.decide(
         cursor,
@@ -146,7 +145,11 @@ def load_few(
         facts.learn(
             small.new_users,
             consent_default,
-            [(row.user_id, row.timestamp, session) for row, reason, session in stored if reason is None],
+            [
+                (row.event_id, row.user_id, row.timestamp, session)
+                for row, reason, session in stored
+                if reason is None
+            ],
         )
     return LoadCounts(
         added=small.reasons.count(None),

@@ -4,9 +4,8 @@
 (0.3-6 ms), which made a 16-event write cost about 19 ms of CPU. For a few events the same decisions
 are made here in Python, on values read in two statements: the users' consent and latest stored
 session (with the number of stored events and the rollups' zone), and which of the ids are stored.
-Tracking writes take the first from the facts kept between them (stored_facts) instead, and leave the
-second to the events insert, which refuses a stored given id (StoredIdFound).
-Then the new users, events and queued rollup rows are written. Plain records (plain_events) are not
+Tracking writes take both from the facts kept between them (stored_facts), which read only what they
+do not know yet. Then the new users, events and queued rollup rows are written. Plain records (plain_events) are not
 even staged: their values are known already. The rules are load.py's and sessionize.py's, applied
 in the same order: consent first, then repeats within the input (the first one is kept), then events
 already stored (by event_id, or by event_id and timestamp for derived ids); sessions per user continue
@@ -58,13 +57,6 @@ class SmallLoad:
     reasons: list[str | None]
     sessions: list[str | None]
     new_users: list[str]
-    ids_unchecked: bool = False
-    """True when the given ids were not looked up (decided from StoredFacts): the write checks them."""
-
-
-class StoredIdFound(Exception):
-    """A write decided from StoredFacts holds a given event_id that is stored already: roll it back and
-    decide again with the stored ids read, so the repeat is reported and left out of the sessions."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +109,7 @@ def decide(
 ) -> SmallLoad | None:
     """Read what the write of `rows` needs and decide it, writing nothing; None when rollups must be rebuilt.
 
-    With `facts`, what they know is not read again, and the given ids are left for the write to check.
+    With `facts`, what they know is not read again.
     """
     gap = timedelta(minutes=int(gap_minutes))
     found = _users(cursor, rows, gap) if facts is None else _known(cursor, rows, gap, facts)
@@ -147,7 +139,7 @@ def decide(
     if fresh and (fresh >= found.stored_before or found.rollup_zone != zone):
         return None
     sessions = _sessions(rows, reasons, found.anchors, gap)
-    return SmallLoad(rows, reasons, sessions, new_users, ids_unchecked=facts is not None)
+    return SmallLoad(rows, reasons, sessions, new_users)
 
 
 def write(
@@ -160,8 +152,6 @@ def write(
     """Store the decided load: new users, fresh events with their sessions, queued rollup rows.
 
     The events' other fields come from `plain` (the records of `plain_rows`) if given, else from staging.
-    A load decided without the stored ids (`ids_unchecked`, plain records only) raises StoredIdFound
-    when one of its given ids is stored.
     """
     if load.new_users:
         cursor.execute(
@@ -178,7 +168,7 @@ def write(
     if plain is None:
         _insert_staged(cursor, fresh)
     else:
-        _insert_plain(cursor, fresh, plain, check_ids=load.ids_unchecked)
+        _insert_plain(cursor, fresh, plain)
     cursor.execute(
         "INSERT INTO rollup_queue SELECT unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), "
         "unnest(?::VARCHAR[]), now() AT TIME ZONE 'UTC'",
@@ -199,14 +189,9 @@ def _insert_staged(cursor: duckdb.DuckDBPyConnection, fresh: list[tuple[Row, str
 
 
 def _insert_plain(
-    cursor: duckdb.DuckDBPyConnection,
-    fresh: list[tuple[Row, str | None]],
-    plain: dict[str, list[Any]],
-    *,
-    check_ids: bool,
+    cursor: duckdb.DuckDBPyConnection, fresh: list[tuple[Row, str | None]], plain: dict[str, list[Any]]
 ) -> None:
-    """Insert the fresh plain records as stage_plain would have staged them (properties cast to JSON);
-    with `check_ids`, none whose given id is stored, raising StoredIdFound if that leaves any out.
+    """Insert the fresh plain records as stage_plain would have staged them (properties cast to JSON).
 
     Lists as parameters cost a third less than registering an Arrow table (1.0 against 1.5 ms).
     """
@@ -216,25 +201,16 @@ def _insert_plain(
         f"unnest(?::{'TIMESTAMP' if name == 'timestamp' else 'VARCHAR'}[]) AS {name}"
         for name in _PLAIN_COLUMNS
     )
-    given = [row.event_id for row, _ in fresh if row.given_id] if check_ids else []
-    stored = (
-        " WHERE event_id NOT IN (SELECT event_id FROM events WHERE event_id IN (SELECT unnest(?::VARCHAR[])))"
-        if given
-        else ""
-    )
-    inserted = cursor.execute(
+    cursor.execute(
         f"INSERT INTO events ({EVENT_COLUMNS}, ingested_at) "
         "SELECT * REPLACE (CAST(properties AS JSON) AS properties), now() AT TIME ZONE 'UTC' "
-        f"FROM (SELECT {unnested}){stored}",
-        [*columns.values(), given] if given else list(columns.values()),
-    ).fetchall()[0][0]
-    if inserted != len(fresh):
-        raise StoredIdFound
+        f"FROM (SELECT {unnested})",
+        list(columns.values()),
+    )
 
 
 def _known(cursor: duckdb.DuckDBPyConnection, rows: list[Row], gap: timedelta, facts: StoredFacts) -> _Found:
-    """What `facts` say about `rows` (reading those of users they do not know), as `_users` would find
-    it, except the stored given ids: those are left for the write to check."""
+    """What `facts` say about `rows`, as `_users` would read it (they read what they do not know yet)."""
     users = list(dict.fromkeys(row.user_id for row in rows))
     facts.read(cursor, users)
     unsessioned = [row for row in rows if row.session_id is None]
@@ -252,7 +228,7 @@ def _known(cursor: duckdb.DuckDBPyConnection, rows: list[Row], gap: timedelta, f
         anchors=anchors,
         stored_before=facts.events,
         rollup_zone=facts.rollup_zone,
-        stored_given=set(),
+        stored_given=facts.stored_ids(cursor, [row.event_id for row in rows if row.given_id]),
     )
 
 

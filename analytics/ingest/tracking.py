@@ -25,7 +25,7 @@ from analytics.ingest.pipeline import prepare, stage_checked
 from analytics.ingest.plain_events import plain_columns, stage_plain
 from analytics.ingest.problems import Problem, refuse
 from analytics.ingest.readers import Source
-from analytics.ingest.small_load import StoredIdFound, plain_rows
+from analytics.ingest.small_load import plain_rows
 from analytics.ingest.stage import STAGED
 from analytics.ingest.stored_facts import stored_facts
 from analytics.rollups import checked_zone
@@ -111,38 +111,19 @@ def _store(db: Database, calls: list[_Read], *, settings: Settings, queue_rollup
     With queued rollups the transaction leaves the rollups lock to the queue's drain, which then runs
     beside it; the rare write that must rebuild the rollups (the first events, a new reporting zone) is
     rolled back and made again holding that lock.
-    A write decided from the facts kept between tracking writes (analytics.ingest.stored_facts) that
-    holds an event already stored is made again reading the stored ids.
     """
-    rollups_locked = not queue_rollups
-    use_facts = queue_rollups
-    while True:
+    if queue_rollups:
         try:
-            return _store_once(
-                db,
-                calls,
-                settings=settings,
-                queue_rollups=queue_rollups,
-                rollups_locked=rollups_locked,
-                use_facts=use_facts,
-            )
+            return _store_once(db, calls, settings=settings, queue_rollups=True, rollups_locked=False)
         except RollupsLockNeeded:
-            rollups_locked = True
-        except StoredIdFound:
-            use_facts = False
+            pass
+    return _store_once(db, calls, settings=settings, queue_rollups=queue_rollups, rollups_locked=True)
 
 
 def _store_once(
-    db: Database,
-    calls: list[_Read],
-    *,
-    settings: Settings,
-    queue_rollups: bool,
-    rollups_locked: bool,
-    use_facts: bool,
+    db: Database, calls: list[_Read], *, settings: Settings, queue_rollups: bool, rollups_locked: bool
 ) -> list[TrackResult]:
-    """One attempt of `_store`; RollupsLockNeeded when it must write the rollups without their lock,
-    StoredIdFound when a write decided from the stored facts holds a stored event."""
+    """One attempt of `_store`; RollupsLockNeeded when it must write the rollups without their lock."""
     records = [record for call in calls for record in call]
     zone = checked_zone(settings.import_timezone)
     plain = _plain_of(calls)
@@ -160,8 +141,9 @@ def _store_once(
         }
         counts = None
         if plain is not None and queue_rollups and len(records) <= small_load.SMALL_ROWS:
-            # Plain records need no staging: their values are already known.
-            facts = stored_facts(db).current(db.events_generation) if use_facts else None
+            # Plain records need no staging: their values are already known, and what the write needs to
+            # know of the stored tables is mostly known too (analytics.ingest.stored_facts).
+            facts = stored_facts(db).current(db.events_generation)
             counts = load_few(cursor, plain_rows(plain), plain=plain, facts=facts, **load_args)
         if counts is None:
             rows = stage_plain(cursor, plain) if table is None else _stage(cursor, table, zone)

@@ -183,13 +183,15 @@ class Database:
         `writes_rollups=False` promises to write only events, users and the rollup queue (appends);
         `writes_events=False` only the rollup tables and the removal of drained queue rows. Two such
         transactions, one of each, run at once (DuckDB appends and deletes of other rows do not
-        conflict); any other transaction runs alone.
+        conflict); any other transaction runs alone. Both False promises appends to tables neither kind
+        reads or writes (page views): such a write takes no lock and runs beside any other.
         """
         with ExitStack() as locks:
-            if writes_events:
-                locks.enter_context(self._events_lock)
+            # The rollups lock first: a write waiting for the queue's drain then holds up no tracking call.
             if writes_rollups:
                 locks.enter_context(self._rollups_lock)
+            if writes_events:
+                locks.enter_context(self._events_lock)
             cursor = self.cursor()
             cursor.execute("BEGIN TRANSACTION")
             try:

@@ -43,8 +43,12 @@ DEFINITIONS = {
 def record_page_view(
     db: Database, viewer: Viewer, page: str, *, browser_session: str, now: datetime | None = None
 ) -> None:
-    """Store that `viewer` opened `page` in `browser_session`: one INSERT, and cached results stay valid."""
-    with db.transaction(data_changed=False) as cursor:
+    """Store that `viewer` opened `page` in `browser_session`: one INSERT, and cached results stay valid.
+
+    An append to page_views alone, so it takes neither write lock: a page view never waits for the
+    rollups' drain, and tracking calls never wait for a page view.
+    """
+    with db.transaction(data_changed=False, writes_events=False, writes_rollups=False) as cursor:
         cursor.execute(
             "INSERT INTO page_views (viewed_at, account, role, page, browser_session) VALUES (?, ?, ?, ?, ?)",
             [now or utc_now(), viewer.account, viewer.role, page, browser_session],

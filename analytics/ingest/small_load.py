@@ -5,11 +5,12 @@
 are made here in Python, on values read in two statements: the users' consent and latest stored
 session (with the number of stored events and the rollups' zone), and which of the ids are stored.
 Tracking writes take both from the facts kept between them (stored_facts), which read only what they
-do not know yet. Then the new users, events and queued rollup rows are written. Plain records (plain_events) are not
-even staged: their values are known already. The rules are load.py's and sessionize.py's, applied
-in the same order: consent first, then repeats within the input (the first one is kept), then events
-already stored (by event_id, or by event_id and timestamp for derived ids); sessions per user continue
-the latest stored one within the gap and start anew after it, with the same derived ids."""
+do not know yet. Then the new users, events and queued rollup rows are written. Plain records
+(plain_events) are not even staged: their values are known already. The rules are load.py's and
+sessionize.py's, applied in the same order: consent first, then repeats within the input (the first
+one is kept), then events already stored (by event_id, or by event_id and timestamp for derived ids);
+sessions per user continue the latest stored one within the gap and start anew after it, with the same
+derived ids."""
 
 from __future__ import annotations
 
@@ -222,9 +223,8 @@ def _known(cursor: duckdb.DuckDBPyConnection, rows: list[Row], gap: timedelta, f
             latest = facts.latest[row.user_id]
             if latest is not None and latest[0] >= after:
                 anchors[row.user_id] = latest
-    consent = {user: facts.consent[user] for user in users}
     return _Found(
-        consent={user: allowed for user, allowed in consent.items() if allowed is not None},
+        consent={user: facts.consent[user] for user in users if facts.consent[user] is not None},
         anchors=anchors,
         stored_before=facts.events,
         rollup_zone=facts.rollup_zone,

@@ -9,6 +9,8 @@ appends events and queues their rollups, and the drain of that queue, each hold 
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
 import time
 from collections import deque
@@ -289,7 +291,7 @@ _registry_lock = threading.Lock()
 def open_database(path: str | Path | None = None, settings: Settings | None = None) -> Database:
     """The process's Database for `path` (default: the configured one); created on first call."""
     settings = settings or load_settings()
-    resolved = Path(path).resolve() if path else settings.database_path.resolve()
+    resolved = _resolved(Path(path) if path else settings.database_path)
     with _registry_lock:
         database = _open_databases.get(resolved)
         if database is None:
@@ -301,6 +303,17 @@ def open_database(path: str | Path | None = None, settings: Settings | None = No
             )
             _open_databases[resolved] = database
     return database
+
+
+def _resolved(path: Path) -> Path:
+    """`path` made absolute with its links followed, worked out once per path and working directory:
+    Path.resolve takes about 0.2 ms of the GIL, and the API opens the database on every request."""
+    return _resolved_in(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved_in(path: Path, working_directory: str) -> Path:
+    return (Path(working_directory) / path).resolve()
 
 
 def _engine(settings: Settings) -> AnalyticEngine | None:
@@ -315,6 +328,6 @@ def _engine(settings: Settings) -> AnalyticEngine | None:
 def forget_database(path: str | Path) -> None:
     """Close and drop the process's Database for `path` (tests that reopen files)."""
     with _registry_lock:
-        database = _open_databases.pop(Path(path).resolve(), None)
+        database = _open_databases.pop(_resolved(Path(path)), None)
     if database is not None:
         database.close()

@@ -37,9 +37,13 @@ _MICROSECOND = timedelta(microseconds=1)
 _PLAIN_COLUMNS = EVENT_COLUMNS.split(", ")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row:
-    """What the decisions need of an event to store: where it came from, its keys and given session."""
+    """What the decisions need of an event to store: where it came from, its keys and given session.
+
+    Not frozen: a frozen dataclass is made five times slower (0.6 against 0.12 us), and a tracking
+    write makes one per event.
+    """
 
     file: int
     row: int

@@ -1,4 +1,4 @@
-"""The short way for small tracking calls answers exactly as the app would, and hands it the rest."""
+"""The short way for tracking calls answers exactly as the app would, and hands it the rest."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ EVENT = {"user_id": "u1", "activity_type": "lesson", "timestamp": "2024-01-05T10
 CALLS = {
     "one event": ("tracker", EVENT | {"event_id": "lane-1"}),
     "a derived id": ("tracker", EVENT | {"properties": {"ä": 1}}),
+    "a batch of 1,000": ("tracker", [EVENT | {"event_id": f"big-{n}"} for n in range(1_000)]),
     "a batch with a duplicate": ("analyst", [EVENT | {"event_id": "d"}, EVENT | {"event_id": "d"}]),
     "an empty batch": ("tracker", []),
     "a bad field": ("tracker", EVENT | {"timestamp": "yesterday-ish"}),

@@ -3,7 +3,7 @@
 from analytics.ingest.importer import ImportSummary, import_files
 from analytics.ingest.queue import drain_rollup_queue
 from analytics.ingest.timestamps import parse_timestamp, parse_timestamps
-from analytics.ingest.tracking import TrackResult, track_events
+from analytics.ingest.tracking import TrackResult, track_events, track_events_async
 
 __all__ = [
     "ImportSummary",
@@ -13,4 +13,5 @@ __all__ = [
     "parse_timestamp",
     "parse_timestamps",
     "track_events",
+    "track_events_async",
 ]

@@ -19,7 +19,7 @@ from analytics.db import Database
 from analytics.errors import ValidationError
 from analytics.ingest import small_load
 from analytics.ingest.fields import EVENTS
-from analytics.ingest.group_commit import write_grouped
+from analytics.ingest.group_commit import write_grouped, write_grouped_async
 from analytics.ingest.load import CONSENT, DUPLICATE, SKIPPED, RollupsLockNeeded, load_events, load_few
 from analytics.ingest.pipeline import prepare, stage_checked
 from analytics.ingest.plain_events import plain_columns, stage_plain
@@ -66,13 +66,8 @@ def track_events(
     The touched rollup rows are queued for `drain_rollup_queue`; `queue_rollups=False` refreshes them
     inline instead, at several times the cost of the call.
     """
-    viewer.require(Permission.TRACK_ANALYTICS)
     settings = settings or load_settings()
-    records = _Read(_records(payload, settings.max_batch_events))
-    # Read here, in the caller's thread: the group's write is serialised, and this reading (about 5 ms
-    # for 1,000 events) can then run while another group is being written.
-    naive_is_utc = checked_zone(settings.import_timezone) == "UTC"
-    records.plain = plain_columns(records, _JSON, naive_is_utc=naive_is_utc)
+    records = _read(viewer, payload, settings)
     return write_grouped(
         db,
         (settings, queue_rollups),
@@ -80,6 +75,34 @@ def track_events(
         lambda calls: _store(db, calls, settings=settings, queue_rollups=queue_rollups),
         max_records=settings.max_batch_events,
     )
+
+
+async def track_events_async(
+    db: Database, viewer: Viewer, payload: dict[str, Any] | list[dict[str, Any]], *, settings: Settings
+) -> TrackResult:
+    """`track_events` for an event loop: the payload is read on the loop (keep it small: about 5 us an
+    event), the write is shared with the other calls waiting and made by another thread."""
+    records = _read(viewer, payload, settings)
+    return await write_grouped_async(
+        db,
+        (settings, True),
+        records,
+        lambda calls: _store(db, calls, settings=settings, queue_rollups=True),
+        max_records=settings.max_batch_events,
+    )
+
+
+def _read(viewer: Viewer, payload: object, settings: Settings) -> _Read:
+    """The payload's records with their plain columns, once the viewer may track.
+
+    Read by the caller, not in the write: the group's write is serialised, and this reading (about 5 ms
+    for 1,000 events) can then run while another group is being written.
+    """
+    viewer.require(Permission.TRACK_ANALYTICS)
+    records = _Read(_records(payload, settings.max_batch_events))
+    naive_is_utc = checked_zone(settings.import_timezone) == "UTC"
+    records.plain = plain_columns(records, _JSON, naive_is_utc=naive_is_utc)
+    return records
 
 
 class _Read(list):

@@ -38,13 +38,18 @@ def answer(api_env, role: str, body: object) -> tuple[int, bytes, dict[str, str]
 def count_lane_calls(monkeypatch) -> list[bool]:
     """A list that grows by one each time the lane stores a call."""
     answered: list[bool] = []
-    original = tracking_lane.track_events
+    in_thread, on_loop = tracking_lane.track_events, tracking_lane.track_events_async
 
     def counted(*args, **kwargs):
         answered.append(True)
-        return original(*args, **kwargs)
+        return in_thread(*args, **kwargs)
+
+    async def counted_on_loop(*args, **kwargs):
+        answered.append(True)
+        return await on_loop(*args, **kwargs)
 
     monkeypatch.setattr(tracking_lane, "track_events", counted)
+    monkeypatch.setattr(tracking_lane, "track_events_async", counted_on_loop)
     return answered
 
 

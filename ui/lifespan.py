@@ -20,6 +20,7 @@ from analytics.db import open_database
 from analytics.errors import AnalyticsError
 from analytics.jobs import server_schedulers
 from config.settings import Settings, load_settings
+from ui import heap
 from ui.tcp import disable_nagle
 
 
@@ -49,7 +50,9 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     schedulers = server_schedulers(database, settings)
     for scheduler in schedulers:
         scheduler.start()
+    heap.settle(database)
     yield
+    heap.release()
     for scheduler in schedulers:
         scheduler.stop()
     database.close()

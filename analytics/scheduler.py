@@ -19,11 +19,14 @@ log = logging.getLogger("pulse.scheduler")
 
 @dataclass
 class Job:
-    """Run `run(db)` every `every_s` seconds; `last_error` holds the newest failure, if any."""
+    """Run `run(db)` every `every_s` seconds, and busy at most `busy_share` of the time: a run that
+    took d seconds is followed by a pause of at least d * (1 / busy_share - 1). `last_error` holds the
+    newest failure, if any."""
 
     name: str
     every_s: float
     run: Callable[[Database], object]
+    busy_share: float = 1.0
     next_at: float = 0.0
     runs: int = 0
     last_error: str | None = field(default=None)
@@ -46,13 +49,13 @@ class Scheduler:
             now = self.clock()
             if now < job.next_at:
                 continue
-            job.next_at = now + job.every_s
             try:
                 job.run(self.db)
                 job.last_error = None
             except Exception as exc:  # a job's failure is logged and retried, never fatal to the server
                 job.last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("scheduled job %s failed", job.name)
+            job.next_at = max(now + job.every_s, now + (self.clock() - now) / job.busy_share)
             job.runs += 1
             ran.append(job.name)
         return ran

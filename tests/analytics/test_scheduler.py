@@ -36,6 +36,23 @@ def test_jobs_run_when_due_and_failures_do_not_stop_others(db):
     assert scheduler.jobs[1].last_error == "RuntimeError: disk full"
 
 
+def test_a_job_with_a_busy_share_waits_longer_after_a_long_run(db):
+    clock = FakeClock()
+    durations = [0.1, 2.0, 0.1]
+
+    def run(_db):
+        clock.now += durations.pop(0)
+
+    scheduler = Scheduler(db, [Job("drain", 1.0, run, busy_share=0.25)], clock=clock)
+    assert scheduler.run_due() == ["drain"]  # 0.1 s: due again 1 s after it started
+    clock.now = 1.0
+    assert scheduler.run_due() == ["drain"]  # 2 s: busy a quarter of the time means due at 1 + 8
+    clock.now = 8.9
+    assert scheduler.run_due() == []
+    clock.now = 9.0
+    assert scheduler.run_due() == ["drain"]
+
+
 def test_thread_runs_jobs_and_stops(db):
     calls: list[float] = []
     scheduler = Scheduler(db, [Job("tick", 0.01, lambda _db: calls.append(time.monotonic()))])

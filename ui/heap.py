@@ -4,7 +4,7 @@ Python's cyclic collector walks every object it tracks in each full pass. The se
 350,000 that live as long as it does (modules, classes, Streamlit's runtime, pandas, ibis, sqlglot,
 Altair and its Vega-Lite schema), so under the mixed load test a full pass stopped every thread for
 about 175 ms, every second or two. `gc.freeze()` moves the objects alive at start-up into a generation
-the passes skip: after it a full pass takes about 5 ms. Frozen objects are still freed when no longer
+the passes skip: after it a full pass took 12-18 ms under the same load. Frozen objects are still freed when no longer
 referenced, but a reference cycle among them that is dropped later stays in memory, so the freeze is
 done once, after a collection, with what the pages will load already loaded.
 """

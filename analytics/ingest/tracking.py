@@ -73,7 +73,7 @@ def track_events(
         (settings, queue_rollups),
         records,
         lambda calls: _store(db, calls, settings=settings, queue_rollups=queue_rollups),
-        max_records=settings.max_batch_events,
+        max_records=small_load.SMALL_ROWS,
     )
 
 
@@ -88,7 +88,7 @@ async def track_events_async(
         (settings, True),
         records,
         lambda calls: _store(db, calls, settings=settings, queue_rollups=True),
-        max_records=settings.max_batch_events,
+        max_records=small_load.SMALL_ROWS,
     )
 
 
@@ -156,7 +156,6 @@ def _store_once(
         if problems:
             refuse(problems, len(problems), nothing=NOTHING_STORED)
     with db.transaction(live=True, writes_rollups=rollups_locked) as cursor:
-        prepare(cursor, zone)
         load_args = {
             "zone": settings.reporting_timezone,
             "gap_minutes": settings.session_gap_minutes,
@@ -169,6 +168,7 @@ def _store_once(
             facts = stored_facts(db).current(db.events_generation)
             counts = load_few(cursor, plain_rows(plain), plain=plain, facts=facts, **load_args)
         if counts is None:
+            prepare(cursor, zone)  # load_few needs none of it: plain times are UTC already
             rows = stage_plain(cursor, plain) if table is None else _stage(cursor, table, zone)
             counts = load_events(
                 cursor,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,7 +13,7 @@ from typing import Any
 import pytest
 
 from analytics.db import Database, forget_database, open_database
-from analytics.ingest import drain_rollup_queue, small_load, track_events
+from analytics.ingest import drain_rollup_queue, group_commit, small_load, track_events, tracking
 from analytics.viewer import Viewer
 from config.settings import Settings
 from tests.analytics.ingest.conftest import assert_rollups_current
@@ -102,3 +105,46 @@ def test_a_write_within_the_gap_continues_the_stored_session(
         row[0] for row in db.rows("SELECT session_id FROM events WHERE user_id = 'u1' ORDER BY timestamp")
     ]
     assert sessions[0] == sessions[1] != sessions[2]
+
+
+def test_batches_waiting_together_are_grouped_within_the_small_write(
+    db: Database, analyst: Viewer, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three 1,000-event batches wait while a fourth is written: grouped up to SMALL_ROWS events, they
+    are all written by small_load, none by the set-based load (which 3,000 at once would take)."""
+    history = [_batch_event(f"h-{k}", k) for k in range(3_000)]
+    track_events(db, analyst, history, settings=settings)
+    store, sizes = tracking._store, []
+    writing, release = threading.Event(), threading.Event()
+
+    def held_store(db: Database, calls: list[list[Any]], **options: Any) -> Any:
+        sizes.append(sum(len(call) for call in calls))
+        writing.set()
+        release.wait(30)
+        return store(db, calls, **options)
+
+    def no_set_based_load(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a group left the small write")
+
+    monkeypatch.setattr(tracking, "_store", held_store)
+    monkeypatch.setattr(tracking, "load_events", no_set_based_load)
+    batches = [[_batch_event(f"b{n}-{k}", 3_000 + k) for k in range(1_000)] for n in range(4)]
+    waiting = group_commit._queue(db, (settings, True)).pending
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(track_events, db, analyst, batches[0], settings=settings)
+        assert writing.wait(30)
+        rest = [pool.submit(track_events, db, analyst, batch, settings=settings) for batch in batches[1:]]
+        deadline = time.monotonic() + 30
+        while len(waiting) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        release.set()
+        results = [future.result() for future in [first, *rest]]
+    assert [result.accepted for result in results] == [1_000] * 4
+    assert sizes == [1_000, 2_000, 1_000]
+    assert db.scalar("SELECT count(*) FROM events") == 7_000
+
+
+def _batch_event(event_id: str, second: int) -> dict[str, Any]:
+    """A plain event of one of seven users, `second` seconds after START."""
+    at = (START + timedelta(seconds=second)).isoformat() + "Z"
+    return {"event_id": event_id, "user_id": f"u{second % 7}", "activity_type": "lesson", "timestamp": at}

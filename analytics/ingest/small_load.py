@@ -216,7 +216,11 @@ def _insert_staged(cursor: duckdb.DuckDBPyConnection, fresh: list[tuple[Row, str
 
 def _fresh_events(fresh: list[tuple[Row, str | None]], plain: dict[str, list[Any]]) -> pa.Table:
     """The fresh plain records with their sessions, as _INSERT_FRESH_EVENTS reads them."""
-    columns = {name: [plain[name][row.row] for row, _ in fresh] for name in _PLAIN_COLUMNS}
+    if len(fresh) == len(plain["_row"]):  # all of them, in order: the columns as they are
+        columns = {name: plain[name] for name in _PLAIN_COLUMNS}
+    else:
+        kept = [row.row for row, _ in fresh]
+        columns = {name: [plain[name][index] for index in kept] for name in _PLAIN_COLUMNS}
     columns["session_id"] = [session for _, session in fresh]
     return pa.table(columns, schema=_FRESH_SCHEMA)
 

@@ -11,6 +11,11 @@ comes from the app's own code.
 
 Batches come this way too: the app would parse their JSON on the event loop as well, then spend about
 as long again validating it against the payload model (py-spy under the mixed load test).
+
+serve.py puts a second lane in front of Streamlit's own middleware and routing (`prefix` "/api/v1"),
+which took a tenth of the event loop's time per tracking call; the API's own lane then serves the API
+on its own (tests, other hosts). A call the front lane hands on is marked, so the API's lane does not
+read it again.
 """
 
 from __future__ import annotations
@@ -36,25 +41,31 @@ from api.routes.tracking import track_response
 from api.security import SecurityHeaders
 
 TRACK_PATH = "/analytics/track"
+HANDED_ON = "pulse.tracking_lane_handed_on"
+"""Scope key set by a lane that looked at a call (and answered it or handed it on)."""
 LOOP_EVENTS = 100
 """Calls of up to this many events are read on the event loop and wait there for their write
 (analytics.ingest.group_commit); larger ones are read in a worker thread (about 5 us an event)."""
 
 
 class TrackingLane:
-    """ASGI middleware answering small tracking calls of recently verified tokens; see the module."""
+    """ASGI middleware answering small tracking calls of recently verified tokens; see the module.
 
-    def __init__(self, app: ASGIApp, api: FastAPI) -> None:
+    `prefix` is where `api` is mounted, for a lane in front of the mount."""
+
+    def __init__(self, app: ASGIApp, api: FastAPI, prefix: str = "") -> None:
         self.app = app
         self.api = api
+        self.path = prefix + TRACK_PATH
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         settings = self.api.state.settings
         limit = settings.max_request_bytes
-        token = _lane_token(scope, limit)
+        token = None if scope.get(HANDED_ON) else _lane_token(scope, self.path, limit)
         if token is None:
             await self.app(scope, receive, send)
             return
+        scope[HANDED_ON] = True  # whatever happens below, no lane behind this one looks at it again
         received, complete = await _read_body(receive, limit)
         db = open_database(settings.database_path, settings)
         identity = recently_verified(db, token)
@@ -88,9 +99,9 @@ class TrackingLane:
         return await handler(request, exc)
 
 
-def _lane_token(scope: Scope, limit: int) -> str | None:
-    """The bearer token of a POST to the tracking path with a JSON body declared at most `limit` bytes."""
-    if scope["type"] != "http" or scope["method"] != "POST" or get_route_path(scope) != TRACK_PATH:
+def _lane_token(scope: Scope, path: str, limit: int) -> str | None:
+    """The bearer token of a POST to `path` with a JSON body declared at most `limit` bytes."""
+    if scope["type"] != "http" or scope["method"] != "POST" or get_route_path(scope) != path:
         return None
     found: dict[bytes, bytes] = {}
     for name, value in scope["headers"]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from fastapi.testclient import TestClient
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount
 
 from api import tracking_lane
 
@@ -97,3 +101,47 @@ def test_rate_limited_calls_are_answered_by_the_app(api_env, monkeypatch):
     statuses = [answer(api_env, "tracker", EVENT | {"event_id": f"r{n}"})[0] for n in range(3)]
     assert statuses == [200, 200, 429] and answered == [True]
     assert answer(api_env, "tracker", EVENT)[2]["retry-after"] == "30"
+
+
+def test_a_lane_in_front_of_the_mount_answers_and_hands_on_only_once(api_env, monkeypatch):
+    """As serve.py puts it, before the mount: it answers a tracking call of a recently verified token
+    itself, and a call it hands on reaches the app without the API's own lane looking at it again."""
+    api = api_env.client.app
+    reached_api = []
+
+    async def mounted(scope, receive, send):
+        reached_api.append(scope["path"])
+        await api(scope, receive, send)
+
+    front = Starlette(
+        routes=[Mount("/api/v1", mounted)],
+        middleware=[Middleware(tracking_lane.TrackingLane, api=api, prefix="/api/v1")],
+    )
+    answered = count_lane_calls(monkeypatch)
+    looked_up = []
+    recently_verified = tracking_lane.recently_verified
+    monkeypatch.setattr(
+        tracking_lane,
+        "recently_verified",
+        lambda db, token: looked_up.append(1) or recently_verified(db, token),
+    )
+    with TestClient(front) as client:
+
+        def track(event_id: str) -> tuple[int, dict]:
+            body = json.dumps(EVENT | {"event_id": event_id}).encode()
+            headers = {**api_env.headers("tracker"), "Content-Type": "application/json"}
+            response = client.post("/api/v1/analytics/track", content=body, headers=headers)
+            return response.status_code, response.json()
+
+        assert track("front-1") == (
+            200,
+            {"accepted": 1, "duplicates": 0, "skipped_consent": [], "event_ids": ["front-1"]},
+        )
+        assert (answered, looked_up, reached_api) == (
+            [],
+            [1],
+            ["/api/v1/analytics/track"],
+        )  # the app verified it
+        assert track("front-2")[0] == 200
+        assert (answered, looked_up, len(reached_api)) == ([True], [1, 1], 1)
+    assert api_env.db.scalar("SELECT count(*) FROM events") == 2

@@ -27,14 +27,16 @@ from analytics.ingest.stage import EVENT_COLUMNS, GIVEN_ID, STAGED
 from analytics.ingest.stored_facts import StoredFacts
 from analytics.rollups import ROLLUP_ZONE_KEY
 
-SMALL_ROWS = 2_000
+SMALL_ROWS = 3_000
 """Inputs up to this many rows are written here; larger ones by load.load_events's set-based SQL.
 
-A 1,000-event batch shares its write with the single events waiting meanwhile, so a group holds a little
-more than 1,000: here it costs less than the set-based SQL (mixed load test: batches and single events
-15-25% faster than with 64), while batches of 10,000 are faster there (46,000 against 33,000 events/s).
-Tracking calls are grouped up to this many events (a larger call is written alone), so two batches
-waiting at once do not make a group that leaves this path."""
+Tracking calls are grouped up to this many events (a larger call is written alone), so every group of
+them is written here. Two 1,000-event batches share a write with the single events waiting meanwhile:
+here a group costs less than the set-based SQL (mixed load test: batches and single events 15-25%
+faster than with 64), while batches of 10,000 are faster there (46,000 against 33,000 events/s).
+With 2,000 a group held one batch and the single events: two batch clients and 48 single-event
+clients beside 20 UI sessions got 21,914 events/s and 725 requests/s, against 28,459 and 836 with
+3,000 (60-s runs, docs/reliability.md)."""
 _EPOCH = datetime(1970, 1, 1)
 _MICROSECOND = timedelta(microseconds=1)
 _PLAIN_COLUMNS = EVENT_COLUMNS.split(", ")

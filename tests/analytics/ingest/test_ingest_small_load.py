@@ -110,9 +110,10 @@ def test_a_write_within_the_gap_continues_the_stored_session(
 def test_batches_waiting_together_are_grouped_within_the_small_write(
     db: Database, analyst: Viewer, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Three 1,000-event batches wait while a fourth is written: grouped up to SMALL_ROWS events, they
-    are all written by small_load, none by the set-based load (which 3,000 at once would take)."""
-    history = [_batch_event(f"h-{k}", k) for k in range(3_000)]
+    """While a 1,000-event batch is written, more wait than SMALL_ROWS events' worth: grouped up to
+    SMALL_ROWS events, they are all written by small_load, none by the set-based load."""
+    in_group = small_load.SMALL_ROWS // 1_000
+    history = [_batch_event(f"h-{k}", k) for k in range(small_load.SMALL_ROWS + 1_000)]
     track_events(db, analyst, history, settings=settings)
     store, sizes = tracking._store, []
     writing, release = threading.Event(), threading.Event()
@@ -128,20 +129,21 @@ def test_batches_waiting_together_are_grouped_within_the_small_write(
 
     monkeypatch.setattr(tracking, "_store", held_store)
     monkeypatch.setattr(tracking, "load_events", no_set_based_load)
-    batches = [[_batch_event(f"b{n}-{k}", 3_000 + k) for k in range(1_000)] for n in range(4)]
+    start = len(history)
+    batches = [[_batch_event(f"b{n}-{k}", start + k) for k in range(1_000)] for n in range(in_group + 2)]
     waiting = group_commit._queue(db, (settings, True)).pending
-    with ThreadPoolExecutor(4) as pool:
+    with ThreadPoolExecutor(len(batches)) as pool:
         first = pool.submit(track_events, db, analyst, batches[0], settings=settings)
         assert writing.wait(30)
         rest = [pool.submit(track_events, db, analyst, batch, settings=settings) for batch in batches[1:]]
         deadline = time.monotonic() + 30
-        while len(waiting) < 3 and time.monotonic() < deadline:
+        while len(waiting) < len(rest) and time.monotonic() < deadline:
             time.sleep(0.01)
         release.set()
         results = [future.result() for future in [first, *rest]]
-    assert [result.accepted for result in results] == [1_000] * 4
-    assert sizes == [1_000, 2_000, 1_000]
-    assert db.scalar("SELECT count(*) FROM events") == 7_000
+    assert [result.accepted for result in results] == [1_000] * len(batches)
+    assert sizes == [1_000, small_load.SMALL_ROWS, 1_000]
+    assert db.scalar("SELECT count(*) FROM events") == len(history) + 1_000 * len(batches)
 
 
 def _batch_event(event_id: str, second: int) -> dict[str, Any]:

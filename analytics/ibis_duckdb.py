@@ -36,6 +36,7 @@ class _RememberingBackend(Backend):
     def compile(
         self, expr: ibis.Expr, /, *, limit: Any = None, params: Any = None, pretty: bool = False
     ) -> str:
+        """The SQL of `expr`: remembered unless it takes parameters or reads an in-memory table."""
         node = expr.op()
         if params or pretty or node.find(ops.InMemoryTable):
             return super().compile(expr, limit=limit, params=params, pretty=pretty)

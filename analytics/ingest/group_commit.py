@@ -3,8 +3,8 @@
 A tracking write has a fixed cost whatever its size (when this was written, about twenty statements:
 25 ms for one event, 80 ms for a thousand; analytics.ingest.small_load has since made it a handful of
 statements, and under load each of them waits for the GIL again), so single-event requests arriving
-in parallel were limited by that fixed cost and queued on the write lock. Calls that arrive while a transaction is writing are now stored
-together in the next one, and each still gets its own result. A shared write that fails (one caller's
+in parallel were limited by that fixed cost and queued on the write lock. Calls that arrive while a
+transaction is writing are now stored together in the next one, and each still gets its own result. A shared write that fails (one caller's
 events are invalid, say) is repeated call by call, so a caller's bad event never fails another's and
 every message counts events from the start of its caller's own payload.
 

@@ -4,9 +4,9 @@ Python's cyclic collector walks every object it tracks in each full pass. The se
 350,000 that live as long as it does (modules, classes, Streamlit's runtime, pandas, ibis, sqlglot,
 Altair and its Vega-Lite schema), so under the mixed load test a full pass stopped every thread for
 about 175 ms, every second or two. `gc.freeze()` moves the objects alive at start-up into a generation
-the passes skip: after it a full pass took 12-18 ms under the same load. Frozen objects are still freed when no longer
-referenced, but a reference cycle among them that is dropped later stays in memory, so the freeze is
-done once, after a collection, with what the pages will load already loaded.
+the passes skip: after it a full pass took 12-18 ms under the same load. Frozen objects are still freed
+when no longer referenced, but a reference cycle among them that is dropped later stays in memory, so
+the freeze is done once, after a collection, with what the pages will load already loaded.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pandas as pd
 
 import analytics
 import ui
+from analytics import ibis_duckdb
 from analytics.db import Database
 
 LOADED_LATER = {"ui.auth", "ui.pins", "ui.lifespan"}
@@ -36,7 +37,7 @@ def settle(db: Database) -> int:
             if module.name not in LOADED_LATER and not module.name.endswith(".__main__"):
                 importlib.import_module(module.name)
     alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").to_dict()  # loads the schema
-    ibis.duckdb.from_connection(db.cursor()).compile(ibis.memtable({"x": [1]}).count())
+    ibis_duckdb.execute(db.cursor(), ibis.memtable({"x": [1]}).count())  # as Database.run does
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()

@@ -47,6 +47,7 @@ NOT_PLAIN = [
     {key: value for key, value in event().items() if key != "event_id"},  # the id is derived
     event(event_id=""),
     event(user_id=" u1"),
+    event(user_id="u1 "),
     event(user_id="u1\t"),
     event(user_id=True),
     event(user_id=2**63),
@@ -84,8 +85,27 @@ def test_plain_events_are_stored_as_the_sql_stores_them(tmp_path, monkeypatch, r
 
 
 @pytest.mark.parametrize("record", NOT_PLAIN, ids=range(len(NOT_PLAIN)))
-def test_other_records_go_through_the_import_rules(record):
-    assert plain_events.plain_columns([event(), record], tracking._JSON, naive_is_utc=True) is None
+@pytest.mark.parametrize("place", ["alone", "first", "middle", "last"])
+def test_other_records_go_through_the_import_rules(record, place):
+    """Fields are read a column at a time: a record that is not plain is found wherever it is."""
+    batch = {
+        "alone": [record],
+        "first": [record, event()],
+        "middle": [event(), record, event()],
+        "last": [event(), record],
+    }
+    assert plain_events.plain_columns(batch[place], tracking._JSON, naive_is_utc=True) is None
+
+
+def test_a_plain_batch_reads_field_by_field_as_record_by_record():
+    columns = plain_events.plain_columns(PLAIN, tracking._JSON, naive_is_utc=True)
+    assert columns is not None
+    for row, record in enumerate(PLAIN):
+        alone = plain_events.plain_columns([record], tracking._JSON, naive_is_utc=True)
+        assert {name: values[row] for name, values in columns.items() if name != "_row"} == {
+            name: values[0] for name, values in alone.items() if name != "_row"
+        }
+    assert columns["_row"] == list(range(len(PLAIN)))
 
 
 def test_naive_times_are_plain_only_when_the_import_zone_is_utc(tmp_path):

